@@ -1,0 +1,24 @@
+// Each subcommand lives in its own file and registers itself on the root CLI11 app. This is
+// the only layer that parses argv, prints to the user and chooses exit codes.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace lq::cli {
+
+// Options every computing command shares.
+struct ComputeOptions {
+  int threads = 0;  // 0: all cores
+  bool quiet = false;
+};
+void add_compute_options(CLI::App& cmd, ComputeOptions& opts);
+// Applies --threads to OpenMP and OpenBLAS; returns the thread count in use.
+int apply_threads(const ComputeOptions& opts);
+
+void register_inspect(CLI::App& app);
+void register_tokenize(CLI::App& app);
+void register_score(CLI::App& app);
+void register_eval(CLI::App& app);
+
+}  // namespace lq::cli

@@ -1,0 +1,47 @@
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace {
+void on_interrupt(int) {
+  // Finished outputs are already renamed into place; half-written ones are removed.
+  lq::remove_pending_temp_files();
+  const char msg[] = "\nlangquant: interrupted\n";
+  (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
+  ::_exit(130);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  CLI::App app{
+      "langquant: find which languages a language model loses under quantization, and why.\n"
+      "Run 'langquant COMMAND --help' for the options of each command."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("langquant ") + LANGQUANT_VERSION);
+  lq::cli::register_inspect(app);
+  lq::cli::register_tokenize(app);
+  lq::cli::register_score(app);
+  lq::cli::register_eval(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const lq::Error& e) {
+    std::fprintf(stderr, "langquant: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "langquant: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "langquant: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

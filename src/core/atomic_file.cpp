@@ -1,0 +1,60 @@
+#include "core/atomic_file.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+#include "core/error.h"
+
+namespace lq {
+namespace {
+std::mutex g_mu;
+std::set<std::string>& pending() {
+  static std::set<std::string> s;
+  return s;
+}
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path, bool binary)
+    : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
+  out_.open(tmp_, binary ? std::ios::binary | std::ios::out : std::ios::out);
+  if (!out_) fail(path_, std::string("cannot write: ") + std::strerror(errno));
+  std::lock_guard<std::mutex> lock(g_mu);
+  pending().insert(tmp_);
+}
+
+AtomicFile::~AtomicFile() {
+  if (committed_) return;
+  out_.close();
+  std::remove(tmp_.c_str());
+  std::lock_guard<std::mutex> lock(g_mu);
+  pending().erase(tmp_);
+}
+
+void AtomicFile::commit() {
+  out_.flush();
+  if (!out_) fail(path_, "write failed (disk full?)");
+  out_.close();
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
+    fail(path_, std::string("cannot rename temporary file: ") + std::strerror(errno));
+  committed_ = true;
+  std::lock_guard<std::mutex> lock(g_mu);
+  pending().erase(tmp_);
+}
+
+void write_file_atomic(const std::string& path, const std::string& contents) {
+  AtomicFile f(path, true);
+  f.stream() << contents;
+  f.commit();
+}
+
+void remove_pending_temp_files() {
+  // Called from a signal handler path that then _exits; best effort, no locking games.
+  for (const auto& p : pending()) ::unlink(p.c_str());
+}
+
+}  // namespace lq

@@ -1,0 +1,37 @@
+// Scores units under one or more weight sets (set 0 = the reference, usually full precision).
+// Units are packed into batches of about batch_tokens rows; per batch every set runs one
+// forward, then the output head is applied only to the rows that predict a scored token, in
+// chunks, so full-vocabulary logits are never stored beyond one chunk. For sets after the
+// first, the KL divergence from set 0 and top-1 agreement with set 0 come from the same chunk.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "eval/units.h"
+#include "model/weight_set.h"
+
+namespace lq {
+
+class Progress;
+
+struct TokenResult {
+  int unit = 0;          // index into UnitSet::units
+  int64_t position = 0;  // row of the unit's ids that was predicted
+  int32_t target = 0;
+  int set = 0;
+  double logprob = 0;    // natural log
+  double kl = 0;         // KL(p_set0 || p_set), 0 for set 0
+  bool top1_agrees = true;
+};
+
+struct EngineOptions {
+  int64_t batch_tokens = 2048;
+  int64_t logit_chunk_rows = 128;
+};
+
+void score_units(const Model& model, const std::vector<const WeightSet*>& sets, const UnitSet& units,
+                 const EngineOptions& opt, const std::function<void(const TokenResult&)>& on_token,
+                 Progress* progress = nullptr);
+
+}  // namespace lq

@@ -1,0 +1,78 @@
+#include "eval/units.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/utf8.h"
+
+namespace lq {
+
+std::string mode_name(ScoreMode m) { return m == ScoreMode::Sentence ? "sentence" : "stream"; }
+
+UnitSet make_units(const Corpus& corpus, const Tokenizer& tok, const HParams& hp, const UnitOptions& opt) {
+  UnitSet set;
+  set.n_ctx = opt.n_ctx > 0 ? std::min(opt.n_ctx, hp.n_ctx) : hp.n_ctx;
+  if (opt.mode == ScoreMode::Stream && opt.n_ctx <= 0) set.n_ctx = std::min<int64_t>(set.n_ctx, 1024);
+  if (set.n_ctx < 2) fail("--ctx", "context must be at least 2 tokens");
+  set.bos = opt.add_bos && hp.bos_id.has_value();
+  for (size_t li = 0; li < corpus.languages.size(); ++li) {
+    const LanguageText& lt = corpus.languages[li];
+    if (opt.mode == ScoreMode::Sentence) {
+      for (size_t si = 0; si < lt.sentences.size(); ++si) {
+        Unit u;
+        u.lang = static_cast<int>(li);
+        u.index = static_cast<int>(si);
+        if (set.bos) u.ids.push_back(*hp.bos_id);
+        u.text_offset = static_cast<int64_t>(u.ids.size());
+        const auto ids = tok.encode(lt.sentences[si]);
+        u.ids.insert(u.ids.end(), ids.begin(), ids.end());
+        u.first_scored = 1;
+        if (static_cast<int64_t>(u.ids.size()) > set.n_ctx) {
+          u.ids.resize(static_cast<size_t>(set.n_ctx));
+          ++set.truncated;
+          for (size_t i = static_cast<size_t>(u.first_scored); i < u.ids.size(); ++i) {
+            const std::string b = tok.token_bytes(u.ids[i]);
+            u.bytes += static_cast<int64_t>(b.size());
+            u.chars += static_cast<int64_t>(utf8_count_chars(b));
+          }
+        } else {
+          // Scored text = the sentence itself (without the unscored first token when no BOS).
+          std::string text = lt.sentences[si];
+          if (!set.bos && !u.ids.empty()) {
+            const std::string first = tok.token_bytes(u.ids[0]);
+            text = text.substr(std::min(first.size(), text.size()));
+          }
+          u.bytes = static_cast<int64_t>(text.size());
+          u.chars = static_cast<int64_t>(utf8_count_chars(text));
+        }
+        if (static_cast<int64_t>(u.ids.size()) > u.first_scored) set.units.push_back(std::move(u));
+      }
+    } else {
+      std::string joined;
+      for (const auto& s : lt.sentences) joined += (joined.empty() ? "" : "\n") + s;
+      const auto ids = tok.encode(joined);
+      const int64_t W = set.n_ctx;
+      if (static_cast<int64_t>(ids.size()) < W)
+        fail(lt.sources.front(), "language '" + lt.code + "' has " + std::to_string(ids.size()) +
+                                     " tokens, fewer than one stream window of " + std::to_string(W) +
+                                     " (use --ctx or sentence mode)");
+      for (int64_t w = 0; (w + 1) * W <= static_cast<int64_t>(ids.size()); ++w) {
+        Unit u;
+        u.lang = static_cast<int>(li);
+        u.index = static_cast<int>(w);
+        u.ids.assign(ids.begin() + w * W, ids.begin() + (w + 1) * W);
+        u.first_scored = W / 2;
+        u.text_offset = 0;
+        for (int64_t i = u.first_scored; i < W; ++i) {
+          const std::string b = tok.token_bytes(u.ids[static_cast<size_t>(i)]);
+          u.bytes += static_cast<int64_t>(b.size());
+          u.chars += static_cast<int64_t>(utf8_count_chars(b));
+        }
+        set.units.push_back(std::move(u));
+      }
+    }
+  }
+  return set;
+}
+
+}  // namespace lq

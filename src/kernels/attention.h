@@ -1,0 +1,27 @@
+// Scaled dot-product attention over packed sequences: many sentences (segments) share one
+// batch of rows, and a row attends only inside its own segment, so short sentences are scored
+// together at full GEMM efficiency elsewhere in the layer.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace lq {
+
+struct Segment {
+  int64_t start = 0, length = 0;  // rows [start, start + length) of the batch
+};
+
+struct AttentionShape {
+  int n_head = 1, n_head_kv = 1, head_dim = 1;
+  float scale = 1.0f;                  // multiplies q.k
+  bool causal = true;
+  const float* alibi_slopes = nullptr; // per head; adds slope * (j - i) to score(i, j) if set
+};
+
+// q rows hold n_head heads, k and v rows n_head_kv heads (grouped-query when fewer), each
+// head_dim wide, at the given row strides. out is [M, n_head * head_dim].
+void attention(const float* q, int64_t q_stride, const float* k, int64_t k_stride, const float* v,
+               int64_t v_stride, const std::vector<Segment>& segments, const AttentionShape& s,
+               float* out);
+
+}  // namespace lq

@@ -1,0 +1,85 @@
+#include "kernels/linear.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/half.h"
+
+namespace lq {
+namespace {
+constexpr size_t kSlabFloats = size_t(16) << 20;  // 64 MiB of converted weights at a time
+
+float load(const MatrixRef& W, int64_t idx) {
+  switch (W.dtype) {
+    case DType::F32: return static_cast<const float*>(W.data)[idx];
+    case DType::F16: return f16_to_f32(static_cast<const uint16_t*>(W.data)[idx]);
+    case DType::BF16: return bf16_to_f32(static_cast<const uint16_t*>(W.data)[idx]);
+    default: fail("linear", "unsupported weight dtype");
+  }
+}
+
+void convert(const MatrixRef& W, int64_t first, int64_t count, float* dst) {
+  const auto* src = static_cast<const uint16_t*>(W.data) + first;
+  if (W.dtype == DType::F16)
+    f16_to_f32_row(src, dst, static_cast<size_t>(count));
+  else
+    bf16_to_f32_row(src, dst, static_cast<size_t>(count));
+}
+}  // namespace
+
+float* LinearScratch::get(size_t n) {
+  if (buf_.size() < n) buf_.resize(n);
+  return buf_.data();
+}
+
+void linear(const float* x, int64_t M, const MatrixRef& W, const float* bias, float* y,
+            LinearScratch& scratch) {
+  const int64_t N = W.out, K = W.in;
+  if (M == 0) return;
+  if (bias)
+    for (int64_t m = 0; m < M; ++m) std::copy(bias, bias + N, y + m * N);
+  const float beta = bias ? 1.0f : 0.0f;
+  if (W.dtype == DType::F32) {
+    const auto* w = static_cast<const float*>(W.data);
+    if (W.in_major)  // W stored [K, N]
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, x, K, w, N, beta, y, N);
+    else  // W stored [N, K]
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K, w, K, beta, y, N);
+    return;
+  }
+  if (W.dtype != DType::F16 && W.dtype != DType::BF16) fail("linear", "unsupported weight dtype");
+  if (W.in_major) {
+    // Slabs of whole input rows [k0, k0+kc) x N; accumulate partial products into y.
+    const int64_t kc = std::max<int64_t>(1, static_cast<int64_t>(kSlabFloats) / N);
+    float* slab = scratch.get(static_cast<size_t>(std::min(kc, K) * N));
+    for (int64_t k0 = 0; k0 < K; k0 += kc) {
+      const int64_t k = std::min(kc, K - k0);
+      convert(W, k0 * N, k * N, slab);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, k, 1.0f, x + k0, K, slab, N,
+                  (k0 == 0) ? beta : 1.0f, y, N);
+    }
+  } else {
+    // Slabs of whole output rows [n0, n0+nc) x K; each writes its own columns of y.
+    const int64_t nc = std::max<int64_t>(1, static_cast<int64_t>(kSlabFloats) / K);
+    float* slab = scratch.get(static_cast<size_t>(std::min(nc, N) * K));
+    for (int64_t n0 = 0; n0 < N; n0 += nc) {
+      const int64_t n = std::min(nc, N - n0);
+      convert(W, n0 * K, n * K, slab);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, n, K, 1.0f, x, K, slab, K, beta,
+                  y + n0, N);
+    }
+  }
+}
+
+void linear_reference(const float* x, int64_t M, const MatrixRef& W, const float* bias, float* y) {
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t o = 0; o < W.out; ++o) {
+      double acc = bias ? bias[o] : 0.0;
+      for (int64_t i = 0; i < W.in; ++i) acc += double(x[m * W.in + i]) * load(W, W.index(o, i));
+      y[m * W.out + o] = static_cast<float>(acc);
+    }
+}
+
+}  // namespace lq

@@ -1,0 +1,22 @@
+// Element-wise and row-wise operations of a transformer forward pass, all on F32 rows of
+// length D, parallel over rows with OpenMP. Row results never depend on the thread count.
+#pragma once
+#include <cstdint>
+
+namespace lq {
+
+// out = (x - mean) / sqrt(var + eps) * gamma + beta, per row (biased variance, like PyTorch).
+void layer_norm(const float* x, int64_t M, int64_t D, const float* gamma, const float* beta,
+                float eps, float* out);
+// out = x / sqrt(mean(x^2) + eps) * gamma, per row.
+void rms_norm(const float* x, int64_t M, int64_t D, const float* gamma, float eps, float* out);
+
+void gelu_tanh_inplace(float* x, int64_t n);  // GPT-2's "gelu_new"
+void gelu_erf_inplace(float* x, int64_t n);   // exact GELU ("gelu")
+void relu_inplace(float* x, int64_t n);
+void add_inplace(float* x, const float* y, int64_t n);  // x += y
+
+// log(sum(exp(row))) computed stably in double.
+double log_sum_exp(const float* row, int64_t n);
+
+}  // namespace lq

@@ -1,0 +1,43 @@
+// An architecture is data plus a small forward: a config reader, a table mapping Hugging Face
+// tensor names onto canonical names (with the storage layout of each), and a forward function
+// that only ever asks for canonical names. Adding an architecture = one file defining one
+// Architecture, plus its line in registry.cpp; forwards never include each other.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "formats/model_config.h"
+#include "model/hparams.h"
+
+namespace lq {
+
+class Model;
+class WeightSet;
+struct Batch;
+class Workspace;
+
+struct TensorRow {
+  std::string canonical;              // may contain "{L}" for per-block tensors
+  std::vector<std::string> hf_names;  // candidates, first present wins; may contain "{L}"
+  bool in_major = false;              // stored [in, out]
+  bool required = true;
+};
+
+struct Architecture {
+  std::string name;                      // e.g. "gpt2"
+  std::vector<std::string> model_types;  // config.json model_type values it serves
+  HParams (*read_hparams)(const ModelConfig&);
+  std::vector<TensorRow> (*tensor_table)(const HParams&);
+  // Runs the blocks and the final norm: fills ws.hidden() with [batch rows, n_embd].
+  void (*forward)(const Model&, const WeightSet&, const Batch&, Workspace&);
+  // Checkpoint tensors that are buffers, not weights (e.g. GPT-2's "attn.bias" causal mask).
+  std::vector<std::string> ignored_suffixes;
+};
+
+const Architecture& find_architecture(const ModelConfig& config);
+std::vector<std::string> architecture_names();
+
+// One accessor per architecture file; registry.cpp lists them (explicit, so no linker tricks).
+const Architecture& gpt2_architecture();
+
+}  // namespace lq

@@ -1,0 +1,95 @@
+// GPT-2 as Hugging Face defines it (GPT2LMHeadModel): learned positions, pre-LayerNorm
+// blocks, fused QKV and all projections stored as Conv1D ([in, out]), tied output head.
+#include <cmath>
+
+#include "core/error.h"
+#include "kernels/attention.h"
+#include "kernels/ops.h"
+#include "model/arch.h"
+#include "model/blocks.h"
+
+namespace lq {
+namespace {
+
+HParams read_gpt2(const ModelConfig& c) {
+  HParams h;
+  h.n_embd = c.get_int({"n_embd"});
+  h.n_head = c.get_int({"n_head"});
+  h.n_head_kv = h.n_head;
+  h.n_layer = c.get_int({"n_layer"});
+  h.n_vocab = c.get_int({"vocab_size"});
+  h.n_ctx = c.get_int({"n_positions"});
+  h.n_ff = c.get_int({"n_inner"}, 4 * h.n_embd);
+  h.norm_eps = static_cast<float>(c.get_float({"layer_norm_epsilon"}, 1e-5));
+  h.activation = c.get_string({"activation_function"}, "gelu_new");
+  h.tied_output = c.get_bool({"tie_word_embeddings"}, true);
+  h.scale_attn_by_inverse_layer_idx = c.get_bool({"scale_attn_by_inverse_layer_idx"}, false);
+  if (!c.get_bool({"scale_attn_weights"}, true)) fail(c.path(), "scale_attn_weights=false is not supported");
+  if (auto b = c.find_int({"bos_token_id"})) h.bos_id = static_cast<int32_t>(*b);
+  if (auto e = c.find_int({"eos_token_id"})) h.eos_id = static_cast<int32_t>(*e);
+  if (h.n_head <= 0 || h.n_embd % h.n_head != 0) fail(c.path(), "n_embd must be a multiple of n_head");
+  if (!h.tied_output) fail(c.path(), "GPT-2 with an untied output head is not supported");
+  return h;
+}
+
+std::vector<TensorRow> gpt2_tensors(const HParams&) {
+  // Hub checkpoints name tensors without the "transformer." prefix, save_pretrained with it.
+  auto both = [](const std::string& n) { return std::vector<std::string>{"transformer." + n, n}; };
+  std::vector<TensorRow> t = {
+      {"token_embd.weight", both("wte.weight")},
+      {"position_embd.weight", both("wpe.weight")},
+      {"output_norm.weight", both("ln_f.weight")},
+      {"output_norm.bias", both("ln_f.bias")},
+  };
+  const std::pair<const char*, const char*> blocks[] = {
+      {"attn_norm", "ln_1"}, {"attn_qkv", "attn.c_attn"}, {"attn_output", "attn.c_proj"},
+      {"ffn_norm", "ln_2"},  {"ffn_up", "mlp.c_fc"},      {"ffn_down", "mlp.c_proj"}};
+  for (const auto& [canon, hf] : blocks)
+    for (const char* part : {".weight", ".bias"}) {
+      const bool is_matrix = std::string(part) == ".weight" && std::string(canon).find("norm") == std::string::npos;
+      t.push_back({std::string("blk.{L}.") + canon + part, both(std::string("h.{L}.") + hf + part), is_matrix});
+    }
+  return t;
+}
+
+void gpt2_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+  const HParams& hp = m.hparams();
+  const int64_t M = b.rows(), D = hp.n_embd;
+  for (int32_t p : b.positions)
+    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than n_positions=" + std::to_string(hp.n_ctx));
+  float* x = ws.buffer("x", M * D);
+  float* h = ws.buffer("h", M * D);
+  float* qkv = ws.buffer("qkv", M * 3 * D);
+  float* att = ws.buffer("att", M * D);
+  float* ff = ws.buffer("ff", M * hp.n_ff);
+  embed(w, b, D, 0, x);
+  for (int l = 0; l < hp.n_layer; ++l) {
+    const std::string blk = "blk." + std::to_string(l) + ".";
+    apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
+    apply_linear(w, blk + "attn_qkv", h, M, qkv, ws);
+    AttentionShape s;
+    s.n_head = s.n_head_kv = static_cast<int>(hp.n_head);
+    s.head_dim = static_cast<int>(hp.head_dim());
+    s.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+    if (hp.scale_attn_by_inverse_layer_idx) s.scale /= static_cast<float>(l + 1);
+    attention(qkv, 3 * D, qkv + D, 3 * D, qkv + 2 * D, 3 * D, b.segments, s, att);
+    apply_linear(w, blk + "attn_output", att, M, h, ws);
+    add_inplace(x, h, M * D);
+    apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
+    apply_linear(w, blk + "ffn_up", h, M, ff, ws);
+    apply_activation(hp.activation, ff, M * hp.n_ff);
+    apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+    add_inplace(x, h, M * D);
+  }
+  apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
+}
+
+}  // namespace
+
+const Architecture& gpt2_architecture() {
+  static const Architecture a{"gpt2", {"gpt2"}, read_gpt2, gpt2_tensors, gpt2_forward,
+                              {".attn.bias", ".attn.masked_bias", "lm_head.weight"}};
+  return a;
+}
+
+}  // namespace lq
