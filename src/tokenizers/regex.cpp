@@ -1,0 +1,69 @@
+#include "tokenizers/regex.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "core/error.h"
+
+namespace lq::tok {
+namespace {
+
+// JIT matching runs on its own stack; the 32 KiB default is too small for the backtracking
+// of `\s+(?!\S)` over long runs of spaces, so each thread gets a larger one.
+struct ThreadMatchState {
+  pcre2_jit_stack* stack = pcre2_jit_stack_create(64 * 1024, 8 * 1024 * 1024, nullptr);
+  pcre2_match_context* context = pcre2_match_context_create(nullptr);
+  ThreadMatchState() { pcre2_jit_stack_assign(context, nullptr, stack); }
+  ~ThreadMatchState() {
+    pcre2_match_context_free(context);
+    pcre2_jit_stack_free(stack);
+  }
+};
+
+}  // namespace
+
+struct Regex::Compiled {
+  pcre2_code* code = nullptr;
+  std::string pattern;
+  ~Compiled() { pcre2_code_free(code); }
+};
+
+Regex::Regex(const std::string& pattern, const std::string& where) : compiled_(new Compiled) {
+  compiled_->pattern = pattern;
+  int error_code = 0;
+  PCRE2_SIZE error_offset = 0;
+  compiled_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                  PCRE2_UTF | PCRE2_UCP, &error_code, &error_offset, nullptr);
+  if (!compiled_->code) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(error_code, message, sizeof message);
+    fail(where, "bad regex '" + pattern + "' at offset " + std::to_string(error_offset) + ": " +
+                    reinterpret_cast<const char*>(message));
+  }
+  pcre2_jit_compile(compiled_->code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter
+}
+
+Regex::~Regex() = default;
+
+bool Regex::find(std::string_view text, size_t from, size_t& start, size_t& end) const {
+  thread_local ThreadMatchState state;
+  struct MatchData {
+    pcre2_match_data* data;
+    ~MatchData() { pcre2_match_data_free(data); }
+  };
+  thread_local MatchData match{pcre2_match_data_create(1, nullptr)};
+  const int rc = pcre2_match(compiled_->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(),
+                             from, PCRE2_NO_UTF_CHECK, match.data, state.context);
+  if (rc == PCRE2_ERROR_NOMATCH) return false;
+  if (rc < 0) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(rc, message, sizeof message);
+    fail("regex '" + compiled_->pattern + "'", reinterpret_cast<const char*>(message));
+  }
+  const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match.data);
+  start = ovector[0];
+  end = ovector[1];
+  return true;
+}
+
+}  // namespace lq::tok
