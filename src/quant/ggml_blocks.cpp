@@ -1,0 +1,227 @@
+#include "quant/ggml_blocks.h"
+
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+#include "core/half.h"
+
+// The arithmetic below must be evaluated exactly as written, in f32, with no fused
+// multiply-add: CMakeLists compiles this library with -ffp-contract=off.
+
+namespace lq::quant::ggml {
+namespace {
+
+constexpr int kHalf = 16;  // weights j and j+16 share a byte
+
+// ggml converts with a C cast to int8_t/uint8_t: truncation toward zero, then the low byte.
+// Out of the int range the cast is undefined in C; that happens only for NaN inputs or when
+// 1/d overflows (a block whose largest magnitude is an f32 subnormal), and there we return
+// what x86-64 builds of ggml give: cvttss2si yields INT32_MIN, whose low byte is 0.
+inline int32_t c_cast_int(float v) {
+  if (!(v > -2147483648.0f && v < 2147483648.0f)) return INT32_MIN;
+  return static_cast<int32_t>(v);
+}
+inline int8_t to_i8(float v) { return static_cast<int8_t>(c_cast_int(v)); }   // modular (C++20)
+inline uint8_t to_u8(float v) { return static_cast<uint8_t>(c_cast_int(v)); }
+
+inline void put_u16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v);
+  p[1] = static_cast<uint8_t>(v >> 8);
+}
+inline uint16_t get_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
+inline void put_u32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+inline uint32_t get_u32(const uint8_t* p) {
+  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+
+// Signed value of largest magnitude; the first such value wins ties (strict comparison).
+float signed_absmax(const float* x) {
+  float amax = 0.0f, max = 0.0f;
+  for (int j = 0; j < 32; ++j) {
+    if (std::fabs(x[j]) > amax) {
+      amax = std::fabs(x[j]);
+      max = x[j];
+    }
+  }
+  return max;
+}
+
+void min_max(const float* x, float& lo, float& hi) {
+  lo = FLT_MAX;
+  hi = -FLT_MAX;
+  for (int j = 0; j < 32; ++j) {
+    if (x[j] < lo) lo = x[j];
+    if (x[j] > hi) hi = x[j];
+  }
+}
+
+inline float inverse(float d) { return d != 0.0f ? 1.0f / d : 0.0f; }
+
+// Symmetric 4/5-bit block (Q4_0 with levels=8, Q5_0 with levels=16): codes 0..2*levels-1.
+void quantize_sym(const float* x, int levels, uint8_t* b) {
+  const float d = signed_absmax(x) / static_cast<float>(-levels);
+  const float id = inverse(d);
+  const float bias = static_cast<float>(levels) + 0.5f;  // 8.5 or 16.5, exact
+  put_u16(b, f32_to_f16(d));
+  uint32_t qh = 0;
+  uint8_t* qs = b + (levels == 8 ? 2 : 6);
+  for (int j = 0; j < kHalf; ++j) {
+    int lo = to_i8(x[j] * id + bias), hi = to_i8(x[j + kHalf] * id + bias);
+    const int top = 2 * levels - 1;  // 15 or 31
+    if (lo > top) lo = top;
+    if (hi > top) hi = top;
+    const uint8_t ulo = static_cast<uint8_t>(lo), uhi = static_cast<uint8_t>(hi);
+    if (levels == 8) {
+      qs[j] = static_cast<uint8_t>(ulo | uhi << 4);  // ggml does not mask Q4_0 codes
+    } else {
+      qs[j] = static_cast<uint8_t>((ulo & 0x0f) | (uhi & 0x0f) << 4);
+      qh |= uint32_t((ulo >> 4) & 1u) << j;
+      qh |= uint32_t((uhi >> 4) & 1u) << (j + kHalf);
+    }
+  }
+  if (levels == 16) put_u32(b + 2, qh);
+}
+
+// Min/scale 4/5-bit block (Q4_1 with bits=4, Q5_1 with bits=5).
+void quantize_minscale(const float* x, int bits, uint8_t* b) {
+  float lo, hi;
+  min_max(x, lo, hi);
+  const int top = (1 << bits) - 1;
+  const float d = (hi - lo) / static_cast<float>(top);
+  const float id = inverse(d);
+  put_u16(b, f32_to_f16(d));
+  put_u16(b + 2, f32_to_f16(lo));
+  uint32_t qh = 0;
+  uint8_t* qs = b + (bits == 4 ? 4 : 8);
+  for (int j = 0; j < kHalf; ++j) {
+    const float v0 = (x[j] - lo) * id + 0.5f, v1 = (x[j + kHalf] - lo) * id + 0.5f;
+    uint8_t c0, c1;
+    if (bits == 4) {  // Q4_1 clamps the int8 code to 15; Q5_1 takes the uint8 cast as is
+      int a = to_i8(v0), c = to_i8(v1);
+      c0 = static_cast<uint8_t>(a > top ? top : a);
+      c1 = static_cast<uint8_t>(c > top ? top : c);
+      qs[j] = static_cast<uint8_t>(c0 | c1 << 4);
+    } else {
+      c0 = to_u8(v0);
+      c1 = to_u8(v1);
+      qs[j] = static_cast<uint8_t>((c0 & 0x0f) | (c1 & 0x0f) << 4);
+      qh |= uint32_t((c0 >> 4) & 1u) << j;
+      qh |= uint32_t((c1 >> 4) & 1u) << (j + kHalf);
+    }
+  }
+  if (bits == 5) put_u32(b + 4, qh);
+}
+
+void quantize_q8_0(const float* x, uint8_t* b) {
+  float amax = 0.0f;
+  for (int j = 0; j < 32; ++j) {
+    const float a = std::fabs(x[j]);
+    amax = amax > a ? amax : a;
+  }
+  const float d = amax / 127.0f;
+  const float id = inverse(d);
+  put_u16(b, f32_to_f16(d));
+  for (int j = 0; j < 32; ++j) b[2 + j] = static_cast<uint8_t>(to_i8(std::round(x[j] * id)));
+}
+
+}  // namespace
+
+size_t block_bytes(BlockType t) {
+  switch (t) {
+    case BlockType::Q4_0: return 18;
+    case BlockType::Q4_1: return 20;
+    case BlockType::Q5_0: return 22;
+    case BlockType::Q5_1: return 24;
+    case BlockType::Q8_0: return 34;
+  }
+  return 0;
+}
+
+const char* block_name(BlockType t) {
+  switch (t) {
+    case BlockType::Q4_0: return "q4_0";
+    case BlockType::Q4_1: return "q4_1";
+    case BlockType::Q5_0: return "q5_0";
+    case BlockType::Q5_1: return "q5_1";
+    case BlockType::Q8_0: return "q8_0";
+  }
+  return "?";
+}
+
+void quantize_row_into(BlockType t, const float* x, int64_t n, uint8_t* out) {
+  const size_t bb = block_bytes(t);
+  for (int64_t i = 0; i < n / 32; ++i) {
+    const float* xb = x + 32 * i;
+    uint8_t* b = out + bb * static_cast<size_t>(i);
+    switch (t) {
+      case BlockType::Q4_0: quantize_sym(xb, 8, b); break;
+      case BlockType::Q5_0: quantize_sym(xb, 16, b); break;
+      case BlockType::Q4_1: quantize_minscale(xb, 4, b); break;
+      case BlockType::Q5_1: quantize_minscale(xb, 5, b); break;
+      case BlockType::Q8_0: quantize_q8_0(xb, b); break;
+    }
+  }
+}
+
+std::vector<uint8_t> quantize_row(BlockType t, const float* x, int64_t n) {
+  if (n < 0 || n % 32 != 0)
+    fail("quant", std::string(block_name(t)) + " quantizes rows whose length is a multiple of 32, got " +
+                      std::to_string(n));
+  std::vector<uint8_t> out(block_bytes(t) * static_cast<size_t>(n / 32));
+  quantize_row_into(t, x, n, out.data());
+  return out;
+}
+
+void dequantize_row(BlockType t, const uint8_t* blocks, float* y, int64_t n) {
+  const size_t bb = block_bytes(t);
+  for (int64_t i = 0; i < n / 32; ++i) {
+    const uint8_t* b = blocks + bb * static_cast<size_t>(i);
+    float* yb = y + 32 * i;
+    const float d = f16_to_f32(get_u16(b));
+    switch (t) {
+      case BlockType::Q8_0:
+        for (int j = 0; j < 32; ++j) yb[j] = static_cast<float>(static_cast<int8_t>(b[2 + j])) * d;
+        break;
+      case BlockType::Q4_0:
+        for (int j = 0; j < kHalf; ++j) {
+          yb[j] = static_cast<float>((b[2 + j] & 0x0f) - 8) * d;
+          yb[j + kHalf] = static_cast<float>((b[2 + j] >> 4) - 8) * d;
+        }
+        break;
+      case BlockType::Q4_1: {
+        const float m = f16_to_f32(get_u16(b + 2));
+        for (int j = 0; j < kHalf; ++j) {
+          yb[j] = static_cast<float>(b[4 + j] & 0x0f) * d + m;
+          yb[j + kHalf] = static_cast<float>(b[4 + j] >> 4) * d + m;
+        }
+        break;
+      }
+      case BlockType::Q5_0:
+      case BlockType::Q5_1: {
+        const bool has_min = t == BlockType::Q5_1;
+        const float m = has_min ? f16_to_f32(get_u16(b + 2)) : 0.0f;
+        const uint32_t qh = get_u32(b + (has_min ? 4 : 2));
+        const uint8_t* qs = b + (has_min ? 8 : 6);
+        for (int j = 0; j < kHalf; ++j) {
+          const int c0 = (qs[j] & 0x0f) | int((qh >> j) & 1u) << 4;
+          const int c1 = (qs[j] >> 4) | int((qh >> (j + kHalf)) & 1u) << 4;
+          if (has_min) {
+            yb[j] = static_cast<float>(c0) * d + m;
+            yb[j + kHalf] = static_cast<float>(c1) * d + m;
+          } else {
+            yb[j] = static_cast<float>(c0 - 16) * d;
+            yb[j + kHalf] = static_cast<float>(c1 - 16) * d;
+          }
+        }
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace lq::quant::ggml
