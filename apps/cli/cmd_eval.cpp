@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.h"
 #include "cli/model_loading.h"
@@ -49,6 +50,14 @@ void run_eval(const EvalArgs& a) {
   uo.add_bos = !a.no_bos;
   const UnitSet units = make_units(corpus, *tok, model->hparams(), uo);
 
+  // Open the outputs before the long computation, so that an unwritable path fails now rather
+  // than after it; they are committed together at the end (all of them or none).
+  const std::string md_path = !a.md.empty() ? a.md : a.out.empty() ? "" : default_md_path(a.out);
+  if (!a.out.empty() && md_path == a.out) fail(a.out, "--out and the Markdown file (--md) must be different files");
+  std::unique_ptr<AtomicFile> json_file, md_file;
+  if (!a.out.empty()) json_file = std::make_unique<AtomicFile>(a.out, true);
+  if (!md_path.empty()) md_file = std::make_unique<AtomicFile>(md_path, true);
+
   std::vector<UnitTotals> totals(units.units.size());
   for (size_t i = 0; i < units.units.size(); ++i) {
     totals[i].bytes = units.units[i].bytes;
@@ -89,12 +98,13 @@ void run_eval(const EvalArgs& a) {
     r.groups.back().is_group = true;
   }
   const std::string md = to_markdown(r);
-  if (!a.out.empty()) {
-    write_file_atomic(a.out, to_json(r).dump(2) + "\n");
-    write_file_atomic(a.md.empty() ? default_md_path(a.out) : a.md, md);
-  } else if (!a.md.empty()) {
-    write_file_atomic(a.md, md);
-  }
+  if (json_file) json_file->stream() << to_json(r).dump(2) << "\n";
+  if (md_file) md_file->stream() << md;
+  // Every write is checked before the first rename, so a full disk leaves neither file.
+  for (AtomicFile* f : {json_file.get(), md_file.get()})
+    if (f && !f->stream().flush()) fail(f->path(), "write failed (disk full?)");
+  if (json_file) json_file->commit();
+  if (md_file) md_file->commit();
   std::cout << md;
 }
 

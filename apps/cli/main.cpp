@@ -1,6 +1,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -8,6 +9,14 @@
 #include "core/error.h"
 
 namespace {
+// The report is one line whatever the message holds (a file name may contain a newline).
+void print_error(const char* what) {
+  std::string line(what);
+  for (char& c : line)
+    if (c == '\n' || c == '\r') c = ' ';
+  std::fprintf(stderr, "langquant: error: %s\n", line.c_str());
+}
+
 void on_interrupt(int) {
   // Finished outputs are already renamed into place; half-written ones are removed.
   lq::remove_pending_temp_files();
@@ -34,13 +43,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const lq::Error& e) {
-    std::fprintf(stderr, "langquant: error: %s\n", e.what());
+    print_error(e.what());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "langquant: error: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "langquant: error: %s\n", e.what());
+    print_error(e.what());
     return 1;
   }
   return 0;

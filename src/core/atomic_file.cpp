@@ -1,5 +1,6 @@
 #include "core/atomic_file.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,6 +22,8 @@ std::set<std::string>& pending() {
 
 AtomicFile::AtomicFile(std::string path, bool binary)
     : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail(path_, "is a folder, expected a file name to write");
   out_.open(tmp_, binary ? std::ios::binary | std::ios::out : std::ios::out);
   if (!out_) fail(path_, std::string("cannot write: ") + std::strerror(errno));
   std::lock_guard<std::mutex> lock(g_mu);

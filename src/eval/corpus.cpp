@@ -65,6 +65,8 @@ Corpus load_corpus(const std::string& path, const std::vector<std::string>& only
   std::map<std::string, LanguageText> langs;
   const fs::path root(path);
   if (!fs::exists(root)) fail(path, "no such corpus file or folder");
+  if (!fs::is_regular_file(root) && !fs::is_directory(root))
+    fail(path, "not a regular file or folder (expected a corpus folder or a text file)");
   if (fs::is_regular_file(root)) {
     const bool conllu = root.extension() == ".conllu";
     c.layout = conllu ? "conllu" : "txt";
