@@ -21,6 +21,7 @@ struct TensorRow {
   std::vector<std::string> hf_names;  // candidates, first present wins; may contain "{L}"
   bool in_major = false;              // stored [in, out]
   bool required = true;
+  std::vector<int64_t> shape = {};    // stored shape the config implies (checked at load)
 };
 
 struct Architecture {

@@ -39,6 +39,12 @@ void embed(const WeightSet& w, const Batch& b, int64_t D, int position_offset, f
   }
 }
 
+bool is_supported_activation(const std::string& name) {
+  for (const char* n : {"gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu"})
+    if (name == n) return true;
+  return false;
+}
+
 void apply_activation(const std::string& name, float* x, int64_t n) {
   if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast")
     gelu_tanh_inplace(x, n);

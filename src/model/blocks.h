@@ -16,6 +16,8 @@ void apply_layer_norm(const WeightSet& w, const std::string& name, const float* 
                       int64_t D, float eps, float* out);
 // x[r] = token_embd[tokens[r]] (+ position_embd[positions[r] + position_offset] when present).
 void embed(const WeightSet& w, const Batch& b, int64_t D, int position_offset, float* x);
+// Whether apply_activation knows this config.json activation name.
+bool is_supported_activation(const std::string& name);
 // In-place activation by its config.json name; throws on names it does not know.
 void apply_activation(const std::string& name, float* x, int64_t n);
 // logits[rows, n_vocab] of hidden rows [row0, row0 + rows) through the "output" head.

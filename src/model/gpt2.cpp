@@ -27,28 +27,41 @@ HParams read_gpt2(const ModelConfig& c) {
   if (!c.get_bool({"scale_attn_weights"}, true)) fail(c.path(), "scale_attn_weights=false is not supported");
   if (auto b = c.find_int({"bos_token_id"})) h.bos_id = static_cast<int32_t>(*b);
   if (auto e = c.find_int({"eos_token_id"})) h.eos_id = static_cast<int32_t>(*e);
-  if (h.n_head <= 0 || h.n_embd % h.n_head != 0) fail(c.path(), "n_embd must be a multiple of n_head");
+  for (auto [key, v] : {std::pair{"n_embd", h.n_embd}, {"n_head", h.n_head}, {"n_layer", h.n_layer},
+                        {"vocab_size", h.n_vocab}, {"n_positions", h.n_ctx}, {"n_inner", h.n_ff}})
+    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
+  if (h.n_embd % h.n_head != 0) fail(c.path(), "n_embd must be a multiple of n_head");
+  if (!is_supported_activation(h.activation))
+    fail(c.path(), "unsupported activation_function '" + h.activation + "'");
   if (!h.tied_output) fail(c.path(), "GPT-2 with an untied output head is not supported");
   return h;
 }
 
-std::vector<TensorRow> gpt2_tensors(const HParams&) {
+std::vector<TensorRow> gpt2_tensors(const HParams& h) {
   // Hub checkpoints name tensors without the "transformer." prefix, save_pretrained with it.
   auto both = [](const std::string& n) { return std::vector<std::string>{"transformer." + n, n}; };
+  const int64_t D = h.n_embd, F = h.n_ff;
   std::vector<TensorRow> t = {
-      {"token_embd.weight", both("wte.weight")},
-      {"position_embd.weight", both("wpe.weight")},
-      {"output_norm.weight", both("ln_f.weight")},
-      {"output_norm.bias", both("ln_f.bias")},
+      {"token_embd.weight", both("wte.weight"), false, true, {h.n_vocab, D}},
+      {"position_embd.weight", both("wpe.weight"), false, true, {h.n_ctx, D}},
+      {"output_norm.weight", both("ln_f.weight"), false, true, {D}},
+      {"output_norm.bias", both("ln_f.bias"), false, true, {D}},
   };
-  const std::pair<const char*, const char*> blocks[] = {
-      {"attn_norm", "ln_1"}, {"attn_qkv", "attn.c_attn"}, {"attn_output", "attn.c_proj"},
-      {"ffn_norm", "ln_2"},  {"ffn_up", "mlp.c_fc"},      {"ffn_down", "mlp.c_proj"}};
-  for (const auto& [canon, hf] : blocks)
-    for (const char* part : {".weight", ".bias"}) {
-      const bool is_matrix = std::string(part) == ".weight" && std::string(canon).find("norm") == std::string::npos;
-      t.push_back({std::string("blk.{L}.") + canon + part, both(std::string("h.{L}.") + hf + part), is_matrix});
-    }
+  // Conv1D stores weights [in, out]; every block matrix here is one.
+  struct Block {
+    const char *canon, *hf;
+    int64_t in, out;  // in == 0: a norm (1-D)
+  };
+  const Block blocks[] = {{"attn_norm", "ln_1", 0, D},        {"attn_qkv", "attn.c_attn", D, 3 * D},
+                          {"attn_output", "attn.c_proj", D, D}, {"ffn_norm", "ln_2", 0, D},
+                          {"ffn_up", "mlp.c_fc", D, F},         {"ffn_down", "mlp.c_proj", F, D}};
+  for (const Block& b : blocks) {
+    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("h.{L}.") + b.hf;
+    const bool matrix = b.in > 0;
+    t.push_back({canon + ".weight", both(hf + ".weight"), matrix, true,
+                 matrix ? std::vector<int64_t>{b.in, b.out} : std::vector<int64_t>{b.out}});
+    t.push_back({canon + ".bias", both(hf + ".bias"), false, true, {b.out}});
+  }
   return t;
 }
 

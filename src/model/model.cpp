@@ -40,6 +40,12 @@ std::unique_ptr<Model> Model::load(const std::string& dir) {
       if (!dtype_is_float_supported(view->dtype))
         fail(dir, "tensor '" + hf + "' has dtype " + std::string(dtype_name(view->dtype)) +
                       "; weights must be F32, F16 or BF16");
+      if (!row.shape.empty() && view->shape != row.shape) {
+        TensorView expected;
+        expected.shape = row.shape;
+        fail(dir, "tensor '" + hf + "' has shape " + view->shape_string() + " but config.json implies " +
+                      expected.shape_string());
+      }
       used.insert(hf);
       TensorInfo t;
       t.canonical = canonical;

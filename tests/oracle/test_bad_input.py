@@ -266,22 +266,16 @@ def test_config_more_layers_than_checkpoint(model):
     assert_bad_input(inspect(model), model, "checkpoint lacks tensor 'transformer.h.1.")
 
 
-# config.json and the tensors disagree. src/model does not yet check tensor shapes against the
-# config (nor that sizes are positive): these run and exit 0 reading past the ends of tensors,
-# or crash (n_embd=0: SIGSEGV). strict: once src/model checks them, drop the marker.
-SHAPE_MISMATCH = pytest.mark.xfail(strict=True, reason="src/model: no tensor shape / size check against config.json")
-
-
+# config.json and the tensors disagree: every stored shape is checked against the shape the
+# config implies, sizes must be positive, and the activation is checked at load.
 @pytest.mark.parametrize("changes, key", [
-    pytest.param({"n_embd": 64, "n_head": 2}, "n_embd", marks=SHAPE_MISMATCH, id="n_embd-wider-than-tensors"),
-    pytest.param({"n_embd": 0}, "n_embd", marks=SHAPE_MISMATCH, id="n_embd-zero-segfaults"),
-    pytest.param({"n_inner": 256}, "n_inner", marks=SHAPE_MISMATCH, id="n_inner-wider-than-tensors"),
-    pytest.param({"vocab_size": 60000}, "vocab_size", marks=SHAPE_MISMATCH, id="vocab-larger-than-embedding"),
-    pytest.param({"n_positions": 4096}, "n_positions", marks=SHAPE_MISMATCH, id="n_positions-beyond-wpe"),
-    pytest.param({"n_layer": 0}, "n_layer", marks=SHAPE_MISMATCH, id="n_layer-zero"),
-    pytest.param({"activation_function": "swish9"}, "swish9",
-                 marks=pytest.mark.xfail(strict=True, reason="src/model/blocks.cpp names 'activation', not "
-                                                             "config.json, and only fails during the forward"),
+    pytest.param({"n_embd": 64, "n_head": 2}, "but config.json implies", id="n_embd-wider-than-tensors"),
+    pytest.param({"n_embd": 0}, "'n_embd' must be positive", id="n_embd-zero"),
+    pytest.param({"n_inner": 256}, "but config.json implies", id="n_inner-wider-than-tensors"),
+    pytest.param({"vocab_size": 60000}, "but config.json implies", id="vocab-larger-than-embedding"),
+    pytest.param({"n_positions": 4096}, "but config.json implies", id="n_positions-beyond-wpe"),
+    pytest.param({"n_layer": 0}, "'n_layer' must be positive", id="n_layer-zero"),
+    pytest.param({"activation_function": "swish9"}, "unsupported activation_function 'swish9'",
                  id="unknown-activation"),
 ])
 def test_config_disagrees_with_tensors(model, text, tmp_path, changes, key):
