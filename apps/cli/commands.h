@@ -16,6 +16,7 @@ void add_compute_options(CLI::App& cmd, ComputeOptions& opts);
 // Applies --threads to OpenMP and OpenBLAS; returns the thread count in use.
 int apply_threads(const ComputeOptions& opts);
 
+void register_init(CLI::App& app);
 void register_inspect(CLI::App& app);
 void register_tokenize(CLI::App& app);
 void register_score(CLI::App& app);

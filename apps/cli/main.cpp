@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
       "Run 'langquant COMMAND --help' for the options of each command."};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("langquant ") + LANGQUANT_VERSION);
+  lq::cli::register_init(app);
   lq::cli::register_inspect(app);
   lq::cli::register_tokenize(app);
   lq::cli::register_score(app);

@@ -3,6 +3,7 @@
 // that only ever asks for canonical names. Adding an architecture = one file defining one
 // Architecture, plus its line in registry.cpp; forwards never include each other.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ struct Architecture {
   void (*forward)(const Model&, const WeightSet&, const Batch&, Workspace&);
   // Checkpoint tensors that are buffers, not weights (e.g. GPT-2's "attn.bias" causal mask).
   std::vector<std::string> ignored_suffixes;
+  // config.json for a new checkpoint of these hyper-parameters (used by `langquant init`).
+  nlohmann::json (*make_config)(const HParams&) = nullptr;
 };
 
 const Architecture& find_architecture(const ModelConfig& config);

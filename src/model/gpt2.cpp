@@ -97,11 +97,23 @@ void gpt2_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace&
   apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
 }
 
+nlohmann::json gpt2_config(const HParams& h) {
+  nlohmann::json c = {{"model_type", "gpt2"},          {"architectures", {"GPT2LMHeadModel"}},
+                      {"n_embd", h.n_embd},            {"n_head", h.n_head},
+                      {"n_layer", h.n_layer},          {"n_positions", h.n_ctx},
+                      {"n_inner", h.n_ff},             {"vocab_size", h.n_vocab},
+                      {"layer_norm_epsilon", h.norm_eps}, {"activation_function", h.activation},
+                      {"tie_word_embeddings", true},   {"scale_attn_weights", true}};
+  if (h.bos_id) c["bos_token_id"] = *h.bos_id;
+  if (h.eos_id) c["eos_token_id"] = *h.eos_id;
+  return c;
+}
+
 }  // namespace
 
 const Architecture& gpt2_architecture() {
   static const Architecture a{"gpt2", {"gpt2"}, read_gpt2, gpt2_tensors, gpt2_forward,
-                              {".attn.bias", ".attn.masked_bias", "lm_head.weight"}};
+                              {".attn.bias", ".attn.masked_bias", "lm_head.weight"}, gpt2_config};
   return a;
 }
 

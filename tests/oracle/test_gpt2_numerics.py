@@ -114,3 +114,19 @@ def test_eval_totals_match_score(tmp_path, text_file):
     assert math.isclose(lang["bpb"], nll / (nbytes * math.log(2)), rel_tol=1e-5)
     assert lang["ppl_lo"] <= lang["ppl"] <= lang["ppl_hi"]
     assert (tmp_path / "r.md").exists()
+
+
+@pytest.mark.parametrize("dtype", ["f32", "bf16"])
+def test_init_writes_a_checkpoint_transformers_loads(tmp_path, text_file, dtype):
+    """`langquant init` writes config.json + model.safetensors that transformers loads, and both
+    score it identically."""
+    from transformers import GPT2LMHeadModel
+    ckpt = tmp_path / "init"
+    run_lq("init", "--out", ckpt, "--tokenizer", GPT2_TOKENIZER / "tokenizer.json", "--layers", 2,
+           "--hidden", 48, "--heads", 3, "--context", 512, "--dtype", dtype, "--std", 0.1, "--seed", 7)
+    ref = GPT2LMHeadModel.from_pretrained(ckpt, torch_dtype=torch.float32).eval()
+    sd = ref.state_dict()
+    assert torch.all(sd["transformer.h.0.ln_1.weight"] == 1) and torch.all(sd["transformer.h.0.ln_1.bias"] == 0)
+    assert abs(sd["transformer.h.1.mlp.c_fc.weight"].std().item() - 0.1) < 0.01
+    worst, _ = compare(tmp_path, ckpt, ref, text_file)
+    assert worst <= 1e-4
