@@ -82,9 +82,7 @@ void score_units(const Model& model, const std::vector<const WeightSet*>& sets, 
           TokenResult& t = results[i * S + s];
           t = {r.unit, r.position, target, static_cast<int>(s), lp[target], 0.0, true};
           if (s > 0) {
-            double kl = 0;
-            for (int64_t v = 0; v < V; ++v) kl += std::exp(double(ref[v])) * (double(ref[v]) - lp[v]);
-            t.kl = std::max(0.0, kl);
+            t.kl = kl_divergence_logp(ref, lp, V);
             t.top1_agrees = argmax(lp, V) == ref_top;
           }
         }

@@ -34,19 +34,6 @@ void rms_norm(const float* x, int64_t M, int64_t D, const float* gamma, float ep
   }
 }
 
-void gelu_tanh_inplace(float* x, int64_t n) {
-  constexpr float k = 0.7978845608028654f;  // sqrt(2 / pi)
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    x[i] = 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v)));
-  }
-}
-
-void gelu_erf_inplace(float* x, int64_t n) {
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.7071067811865476f));
-}
 
 void relu_inplace(float* x, int64_t n) {
 #pragma omp parallel for schedule(static)
@@ -56,14 +43,6 @@ void relu_inplace(float* x, int64_t n) {
 void add_inplace(float* x, const float* y, int64_t n) {
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) x[i] += y[i];
-}
-
-double log_sum_exp(const float* row, int64_t n) {
-  float mx = row[0];
-  for (int64_t i = 1; i < n; ++i) mx = std::max(mx, row[i]);
-  double s = 0;
-  for (int64_t i = 0; i < n; ++i) s += std::exp(double(row[i] - mx));
-  return mx + std::log(s);
 }
 
 }  // namespace lq

@@ -16,7 +16,9 @@ void gelu_erf_inplace(float* x, int64_t n);   // exact GELU ("gelu")
 void relu_inplace(float* x, int64_t n);
 void add_inplace(float* x, const float* y, int64_t n);  // x += y
 
-// log(sum(exp(row))) computed stably in double.
+// log(sum(exp(row))), float terms summed in double blocks.
 double log_sum_exp(const float* row, int64_t n);
+// KL(p || q) = sum p (log p - log q) from two rows of log-probabilities; clamped at 0.
+double kl_divergence_logp(const float* ref_logp, const float* logp, int64_t n);
 
 }  // namespace lq

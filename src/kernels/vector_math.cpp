@@ -1,0 +1,54 @@
+// The transcendental-heavy loops (tanh, erf, exp over whole rows). This file alone is built
+// with -ffast-math so that GCC calls glibc's vector exp/tanh/erf (libmvec, <= 4 ulp), which made
+// these loops several times faster; it assumes finite inputs (non-finite logits are garbage in,
+// garbage out either way). Everything order-sensitive stays in ops.cpp.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/ops.h"
+
+namespace lq {
+
+void gelu_tanh_inplace(float* x, int64_t n) {
+  constexpr float k = 0.7978845608028654f;  // sqrt(2 / pi)
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    x[i] = 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v)));
+  }
+}
+
+void gelu_erf_inplace(float* x, int64_t n) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.7071067811865476f));
+}
+
+double log_sum_exp(const float* row, int64_t n) {
+  float mx = row[0];
+  for (int64_t i = 1; i < n; ++i) mx = std::max(mx, row[i]);
+  // Float exponentials vectorise (libmvec); partial sums of 1024 terms go to a double total,
+  // keeping the relative error near float epsilon for any vocabulary size.
+  double total = 0;
+  for (int64_t i0 = 0; i0 < n; i0 += 1024) {
+    const int64_t i1 = std::min(n, i0 + 1024);
+    float part = 0;
+#pragma omp simd reduction(+ : part)
+    for (int64_t i = i0; i < i1; ++i) part += std::exp(row[i] - mx);
+    total += part;
+  }
+  return mx + std::log(total);
+}
+
+double kl_divergence_logp(const float* ref_logp, const float* logp, int64_t n) {
+  double total = 0;
+  for (int64_t i0 = 0; i0 < n; i0 += 1024) {
+    const int64_t i1 = std::min(n, i0 + 1024);
+    float part = 0;
+#pragma omp simd reduction(+ : part)
+    for (int64_t i = i0; i < i1; ++i) part += std::exp(ref_logp[i]) * (ref_logp[i] - logp[i]);
+    total += part;
+  }
+  return std::max(0.0, total);
+}
+
+}  // namespace lq
