@@ -19,6 +19,7 @@ std::vector<std::string> split_lines(const std::string& path, const std::string&
   std::string line;
   for (size_t no = 1; std::getline(in, line); ++no) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 byte order mark
     if (const size_t bad = utf8_first_invalid(line); bad != std::string::npos)
       fail(path, "line " + std::to_string(no) + ": invalid UTF-8 at byte " + std::to_string(bad + 1));
     if (conllu) {
@@ -113,6 +114,7 @@ std::map<std::string, std::vector<std::string>> parse_groups(const std::vector<s
     std::istringstream in(spec.substr(eq + 1));
     for (std::string m; std::getline(in, m, ',');)
       if (!m.empty()) members.push_back(m);
+    if (members.empty()) fail("--group " + spec, "expected NAME=lang,lang,...");
     groups[spec.substr(0, eq)] = members;
   }
   return groups;

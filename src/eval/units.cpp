@@ -6,6 +6,17 @@
 #include "core/utf8.h"
 
 namespace lq {
+namespace {
+// Characters of one token's bytes, counted where each character starts (bytes that are not
+// UTF-8 continuation bytes). A byte-level token may hold part of a character; counting its
+// bytes with utf8_count_chars would count every such fragment as a character of its own.
+// Corpus text is valid UTF-8, so summed over consecutive tokens this is exact.
+int64_t token_chars(const std::string& b) {
+  int64_t n = 0;
+  for (unsigned char c : b) n += (c & 0xC0) != 0x80;
+  return n;
+}
+}  // namespace
 
 std::string mode_name(ScoreMode m) { return m == ScoreMode::Sentence ? "sentence" : "stream"; }
 
@@ -14,7 +25,8 @@ UnitSet make_units(const Corpus& corpus, const Tokenizer& tok, const HParams& hp
   set.n_ctx = opt.n_ctx > 0 ? std::min(opt.n_ctx, hp.n_ctx) : hp.n_ctx;
   if (opt.mode == ScoreMode::Stream && opt.n_ctx <= 0) set.n_ctx = std::min<int64_t>(set.n_ctx, 1024);
   if (set.n_ctx < 2) fail("--ctx", "context must be at least 2 tokens");
-  set.bos = opt.add_bos && hp.bos_id.has_value();
+  // Only sentence mode prepends BOS; stream windows are plain slices of the token stream.
+  set.bos = opt.mode == ScoreMode::Sentence && opt.add_bos && hp.bos_id.has_value();
   for (size_t li = 0; li < corpus.languages.size(); ++li) {
     const LanguageText& lt = corpus.languages[li];
     if (opt.mode == ScoreMode::Sentence) {
@@ -33,7 +45,7 @@ UnitSet make_units(const Corpus& corpus, const Tokenizer& tok, const HParams& hp
           for (size_t i = static_cast<size_t>(u.first_scored); i < u.ids.size(); ++i) {
             const std::string b = tok.token_bytes(u.ids[i]);
             u.bytes += static_cast<int64_t>(b.size());
-            u.chars += static_cast<int64_t>(utf8_count_chars(b));
+            u.chars += token_chars(b);
           }
         } else {
           // Scored text = the sentence itself (without the unscored first token when no BOS).
@@ -66,7 +78,7 @@ UnitSet make_units(const Corpus& corpus, const Tokenizer& tok, const HParams& hp
         for (int64_t i = u.first_scored; i < W; ++i) {
           const std::string b = tok.token_bytes(u.ids[static_cast<size_t>(i)]);
           u.bytes += static_cast<int64_t>(b.size());
-          u.chars += static_cast<int64_t>(utf8_count_chars(b));
+          u.chars += token_chars(b);
         }
         set.units.push_back(std::move(u));
       }
