@@ -1,4 +1,5 @@
 // langquant eval: per-language quality of a model on a multilingual corpus.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -8,16 +9,21 @@
 #include "cli/model_loading.h"
 #include "core/atomic_file.h"
 #include "core/progress.h"
+#include "eval/comparison_output.h"
 #include "eval/engine.h"
 #include "eval/results.h"
 #include "model/weight_set.h"
+#include "quant/plan_apply.h"
+#include "quant/plan_cost.h"
+#include "quant/presets.h"
 
 namespace lq::cli {
 namespace {
 
 struct EvalArgs {
   std::string model, corpus, out, md;
-  std::vector<std::string> langs, groups;
+  std::vector<std::string> langs, groups, plans;
+  std::string base = "int4", keep = "fp16", ref = "en", csv;
   std::string mode = "sentence";
   int64_t ctx = 0, batch_tokens = 2048;
   int bootstrap = 1000;
@@ -26,9 +32,9 @@ struct EvalArgs {
   ComputeOptions compute;
 };
 
-std::string default_md_path(const std::string& json_path) {
-  std::filesystem::path p(json_path);
-  return p.replace_extension(".md").string();
+std::string replace_extension(const std::string& path, const char* ext) {
+  std::filesystem::path p(path);
+  return p.replace_extension(ext).string();
 }
 
 void run_eval(const EvalArgs& a) {
@@ -52,59 +58,152 @@ void run_eval(const EvalArgs& a) {
 
   // Open the outputs before the long computation, so that an unwritable path fails now rather
   // than after it; they are committed together at the end (all of them or none).
-  const std::string md_path = !a.md.empty() ? a.md : a.out.empty() ? "" : default_md_path(a.out);
+  const std::string md_path = !a.md.empty() ? a.md : a.out.empty() ? "" : replace_extension(a.out, ".md");
   if (!a.out.empty() && md_path == a.out) fail(a.out, "--out and the Markdown file (--md) must be different files");
-  std::unique_ptr<AtomicFile> json_file, md_file;
+  if (!a.csv.empty() && a.plans.empty()) fail(a.csv, "--csv is written for plan comparisons: add --plan");
+  const std::string csv_path = !a.csv.empty() ? a.csv : (a.out.empty() || a.plans.empty()) ? "" : replace_extension(a.out, ".csv");
+  if (!csv_path.empty() && (csv_path == a.out || csv_path == md_path))
+    fail(csv_path, "the CSV, JSON and Markdown outputs must be different files");
+  std::unique_ptr<AtomicFile> json_file, md_file, csv_file;
   if (!a.out.empty()) json_file = std::make_unique<AtomicFile>(a.out, true);
   if (!md_path.empty()) md_file = std::make_unique<AtomicFile>(md_path, true);
+  if (!csv_path.empty()) csv_file = std::make_unique<AtomicFile>(csv_path, true);
 
-  std::vector<UnitTotals> totals(units.units.size());
+  // Full precision first, then one weight set per plan; quantized tensors are built once and
+  // shared between plans through the cache.
+  std::vector<std::string> names = {"full-precision"};
+  std::vector<PlanInfo> infos(1);
+  infos[0].name = "full-precision";
+  infos[0].description = "checkpoint as stored";
+  std::vector<std::unique_ptr<WeightSet>> owned;
+  owned.push_back(std::make_unique<WeightSet>(*model));
+  quant::QuantCache cache;
+  const quant::Format base = quant::parse_format(a.base), keep = quant::parse_format(a.keep);
+  {
+    uint64_t fp_bytes = 0;
+    for (const auto& t : model->tensors()) fp_bytes += t.view->nbytes;
+    infos[0].size_bytes = fp_bytes;
+    infos[0].bits_per_weight = 8.0 * static_cast<double>(fp_bytes) / static_cast<double>(model->parameter_count());
+  }
+  for (const auto& spec : a.plans) {
+    const quant::Plan plan = quant::load_plan(spec, base, keep);
+    const quant::ResolvedPlan rp = quant::resolve_plan(plan, *model);
+    const quant::PlanCost cost = quant::plan_cost(rp, *model);
+    PlanInfo pi;
+    pi.name = plan.name.empty() ? spec : plan.name;
+    for (const auto& n : names)
+      if (n == pi.name) fail("--plan " + spec, "two plans are named '" + pi.name + "'");
+    pi.description = quant::plan_to_line(plan);
+    pi.overhead = cost.overhead();
+    pi.size_bytes = cost.bytes;
+    pi.bits_per_weight = cost.bits_per_weight();
+    names.push_back(pi.name);
+    infos.push_back(pi);
+    owned.push_back(std::make_unique<WeightSet>(quant::build_weight_set(*model, rp, cache)));
+  }
+  std::vector<const WeightSet*> sets;
+  for (const auto& w : owned) sets.push_back(w.get());
+  const size_t S = sets.size();
+
+  // Per language, per unit, per set: NLL, KL and top-1 agreements.
+  std::vector<LanguageScores> scores(corpus.languages.size());
+  std::vector<size_t> unit_slot(units.units.size());
+  for (size_t l = 0; l < scores.size(); ++l) {
+    scores[l].lang = corpus.languages[l].code;
+    scores[l].nll.assign(S, {});
+    scores[l].kl.assign(S, {});
+    scores[l].top1.assign(S, {});
+  }
   for (size_t i = 0; i < units.units.size(); ++i) {
-    totals[i].bytes = units.units[i].bytes;
-    totals[i].chars = units.units[i].chars;
+    LanguageScores& ls = scores[units.units[i].lang];
+    unit_slot[i] = ls.tokens.size();
+    ls.tokens.push_back(0);
+    ls.bytes.push_back(units.units[i].bytes);
+    ls.chars.push_back(units.units[i].chars);
+    for (size_t s = 0; s < S; ++s) {
+      ls.nll[s].push_back(0);
+      ls.kl[s].push_back(0);
+      ls.top1[s].push_back(0);
+    }
   }
   int64_t rows = 0;
   for (const auto& u : units.units) rows += static_cast<int64_t>(u.ids.size());
-  WeightSet fp(*model);
   Progress progress("eval", rows, "tokens", a.compute.quiet);
   EngineOptions eo;
   eo.batch_tokens = a.batch_tokens;
-  score_units(*model, {&fp}, units, eo, [&](const TokenResult& t) {
-    totals[t.unit].nll -= t.logprob;
-    totals[t.unit].tokens += 1;
+  score_units(*model, sets, units, eo, [&](const TokenResult& t) {
+    LanguageScores& ls = scores[units.units[t.unit].lang];
+    const size_t i = unit_slot[t.unit];
+    if (t.set == 0) ls.tokens[i] += 1;
+    ls.nll[t.set][i] -= t.logprob;
+    ls.kl[t.set][i] += t.kl;
+    ls.top1[t.set][i] += t.top1_agrees ? 1 : 0;
   }, &progress);
   progress.finish();
 
   BootstrapOptions bo;
   bo.replicates = a.bootstrap;
   bo.seed = a.seed;
-  EvalResults r;
-  r.model = a.model;
-  r.corpus = a.corpus;
-  r.corpus_layout = corpus.layout;
-  r.mode = mode_name(uo.mode);
-  r.n_ctx = units.n_ctx;
-  r.bos = units.bos;
-  r.truncated = units.truncated;
-  r.bootstrap_replicates = a.bootstrap;
-  std::map<std::string, std::vector<UnitTotals>> by_lang;
-  for (size_t i = 0; i < units.units.size(); ++i)
-    by_lang[corpus.languages[units.units[i].lang].code].push_back(totals[i]);
-  for (const auto& l : corpus.languages) r.languages.push_back(summarize(l.code, by_lang[l.code], bo));
-  for (const auto& [name, members] : groups) {
-    std::vector<UnitTotals> pooled;
-    for (const auto& m : members) pooled.insert(pooled.end(), by_lang[m].begin(), by_lang[m].end());
-    r.groups.push_back(summarize(name, pooled, bo));
-    r.groups.back().is_group = true;
+  std::string md, json_text, csv_text;
+  if (S == 1) {
+    EvalResults r;
+    r.model = a.model;
+    r.corpus = a.corpus;
+    r.corpus_layout = corpus.layout;
+    r.mode = mode_name(uo.mode);
+    r.n_ctx = units.n_ctx;
+    r.bos = units.bos;
+    r.truncated = units.truncated;
+    r.bootstrap_replicates = a.bootstrap;
+    auto unit_totals = [&](const LanguageScores& ls) {
+      std::vector<UnitTotals> t(ls.tokens.size());
+      for (size_t i = 0; i < t.size(); ++i) t[i] = {ls.nll[0][i], ls.tokens[i], ls.bytes[i], ls.chars[i]};
+      return t;
+    };
+    for (const auto& ls : scores) r.languages.push_back(summarize(ls.lang, unit_totals(ls), bo));
+    for (const auto& [name, members] : groups) {
+      std::vector<UnitTotals> pooled;
+      for (const auto& ls : scores)
+        if (std::find(members.begin(), members.end(), ls.lang) != members.end()) {
+          auto t = unit_totals(ls);
+          pooled.insert(pooled.end(), t.begin(), t.end());
+        }
+      r.groups.push_back(summarize(name, pooled, bo));
+      r.groups.back().is_group = true;
+    }
+    md = to_markdown(r);
+    json_text = to_json(r).dump(2) + "\n";
+  } else {
+    ComparisonOptions co;
+    co.reference = a.ref;
+    co.bootstrap = bo;
+    co.groups = groups;
+    std::vector<std::string> codes;
+    for (const auto& l : corpus.languages) codes.push_back(l.code);
+    if (!co.groups.count("lr")) co.groups["lr"] = default_low_resource(codes, a.ref);
+    ComparisonReport rep;
+    rep.model = a.model;
+    rep.corpus = a.corpus;
+    rep.mode = mode_name(uo.mode);
+    rep.reference = a.ref;
+    rep.primary_group = "lr";
+    rep.n_ctx = units.n_ctx;
+    rep.bos = units.bos;
+    rep.replicates = a.bootstrap;
+    rep.plans = infos;
+    rep.comparison = compare_plans(scores, names, co);
+    md = comparison_markdown(rep);
+    json_text = comparison_json(rep).dump(2) + "\n";
+    csv_text = comparison_csv(rep);
   }
-  const std::string md = to_markdown(r);
-  if (json_file) json_file->stream() << to_json(r).dump(2) << "\n";
+  if (json_file) json_file->stream() << json_text;
   if (md_file) md_file->stream() << md;
-  // Every write is checked before the first rename, so a full disk leaves neither file.
-  for (AtomicFile* f : {json_file.get(), md_file.get()})
+  if (csv_file) csv_file->stream() << csv_text;
+  // Every write is checked before the first rename, so a full disk leaves no file.
+  for (AtomicFile* f : {json_file.get(), md_file.get(), csv_file.get()})
     if (f && !f->stream().flush()) fail(f->path(), "write failed (disk full?)");
-  if (json_file) json_file->commit();
-  if (md_file) md_file->commit();
+  for (AtomicFile* f : {json_file.get(), md_file.get(), csv_file.get()})
+    if (f) f->commit();
   std::cout << md;
 }
 
@@ -120,13 +219,28 @@ void register_eval(CLI::App& app) {
       "devtest/ with eng_Latn.devtest-style names), or .conllu files ('# text = ' lines).\n"
       "Modes: 'sentence' scores each sentence alone with BOS prepended (when the model has one);\n"
       "'stream' joins a language's sentences with newlines, cuts the tokens into windows of --ctx and\n"
-      "scores the second half of each window (as llama.cpp's perplexity).");
+      "scores the second half of each window (as llama.cpp's perplexity).\n"
+      "With --plan: full precision and every plan are scored on the same tokens in one pass (FP logits\n"
+      "once per batch, never stored); per plan and language: ppl, bpb, degradation, disparity and NLL\n"
+      "disparity against --ref, delta_bpb, KL(FP||plan), top-1 agreement, with paired bootstrap\n"
+      "intervals; ratios whose denominator interval contains 0 are reported 'unstable'. Outputs: JSON\n"
+      "(--out), CSV (one row per plan x language), Markdown (strategy table in the seeds' form).");
   cmd->add_option("--model,-m", a->model, "Hugging Face checkpoint folder")->required();
   cmd->add_option("--corpus,-c", a->corpus, "Corpus folder or file")->required();
   cmd->add_option("--out,-o", a->out, "Write results as JSON here (and Markdown beside it, .md)");
   cmd->add_option("--md", a->md, "Write the Markdown table here");
   cmd->add_option("--langs", a->langs, "Only these language codes (comma separated)")->delimiter(',');
-  cmd->add_option("--group", a->groups, "Language group NAME=lang,lang (repeatable); pooled rows are added");
+  cmd->add_option("--group", a->groups,
+                  "Language group NAME=lang,lang (repeatable). Without plans: pooled rows. With plans: mean disparity "
+                  "per group; group 'lr' (default: every language outside en de fr es it pt ru zh ja nl and --ref) "
+                  "is the 'LR disparity' of the summary table");
+  cmd->add_option("--plan,-p", a->plans,
+                  "Quantization plan to compare with full precision (repeatable): a preset name (see 'langquant plan "
+                  "list'), a .toml/.json plan file, or a one-line plan such as 'base=int4; keep fp16 layers=0,-1'");
+  cmd->add_option("--base", a->base, "Base format of presets (default int4; see 'langquant plan show --help')");
+  cmd->add_option("--keep", a->keep, "Format of the parts presets protect (default fp16)");
+  cmd->add_option("--ref", a->ref, "Reference language of disparity ratios (default en)");
+  cmd->add_option("--csv", a->csv, "With plans: write one CSV row per plan x language here (default: --out with .csv)");
   cmd->add_option("--mode", a->mode, "sentence or stream")->check(CLI::IsMember({"sentence", "stream"}));
   cmd->add_option("--ctx", a->ctx, "Context / window length in tokens (default: model's, 1024 max in stream)")
       ->check(CLI::NonNegativeNumber);

@@ -21,5 +21,6 @@ void register_inspect(CLI::App& app);
 void register_tokenize(CLI::App& app);
 void register_score(CLI::App& app);
 void register_eval(CLI::App& app);
+void register_plan(CLI::App& app);
 
 }  // namespace lq::cli

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   lq::cli::register_tokenize(app);
   lq::cli::register_score(app);
   lq::cli::register_eval(app);
+  lq::cli::register_plan(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -33,14 +33,17 @@ int64_t argmax(const float* row, int64_t V) {
 void score_units(const Model& model, const std::vector<const WeightSet*>& sets, const UnitSet& units,
                  const EngineOptions& opt, const std::function<void(const TokenResult&)>& on_token,
                  Progress* progress) {
-  const HParams& hp = model.hparams();
-  const int64_t D = hp.n_embd;
+  const int64_t D = model.hparams().n_embd;
   const size_t S = sets.size();
-  std::vector<Workspace> ws(S);
-  Workspace head_ws;
+  // One forward workspace serves every set in turn; only each set's final hidden rows are kept,
+  // and logits exist for one chunk of rows of two sets at a time (the reference and one plan),
+  // so memory does not grow with the number of plans beyond D floats per row per set.
+  Workspace forward_ws, head_ws;
+  std::vector<std::vector<float>> hidden(S);
   const int64_t V = model.get("output.weight").out_dim();
   Batch batch;
   std::vector<ScoredRow> scored;
+  std::vector<TokenResult> results;
   size_t next = 0;
   while (next < units.units.size()) {
     batch.clear();
@@ -54,36 +57,37 @@ void score_units(const Model& model, const std::vector<const WeightSet*>& sets, 
         scored.push_back({static_cast<int>(next), p, base + p - 1});
       ++next;
     }
-    for (size_t s = 0; s < S; ++s) model.arch().forward(model, *sets[s], batch, ws[s]);
+    for (size_t s = 0; s < S; ++s) {
+      model.arch().forward(model, *sets[s], batch, forward_ws);
+      hidden[s].assign(forward_ws.hidden(), forward_ws.hidden() + batch.rows() * D);
+    }
 
     const int64_t C = opt.logit_chunk_rows;
     for (size_t c0 = 0; c0 < scored.size(); c0 += static_cast<size_t>(C)) {
       const int64_t n = std::min<int64_t>(C, static_cast<int64_t>(scored.size() - c0));
-      std::vector<float*> logp(S);
+      float* rows = head_ws.buffer("head_in", static_cast<size_t>(n * D));
+      float* ref = head_ws.buffer("ref_logp", static_cast<size_t>(n * V));
+      float* cur = head_ws.buffer("cur_logp", static_cast<size_t>(n * V));
+      std::vector<int64_t> ref_top(static_cast<size_t>(n));
+      results.assign(static_cast<size_t>(n) * S, TokenResult{});
       for (size_t s = 0; s < S; ++s) {
-        float* rows = ws[s].buffer("head_in", static_cast<size_t>(n * D));
-        const float* hidden = ws[s].hidden();
         for (int64_t i = 0; i < n; ++i)
-          std::copy_n(hidden + scored[c0 + i].batch_row * D, D, rows + i * D);
-        logp[s] = ws[s].buffer("logits", static_cast<size_t>(n * V));
-        output_logits(*sets[s], rows, n, logp[s], head_ws);
+          std::copy_n(hidden[s].data() + scored[c0 + i].batch_row * D, D, rows + i * D);
+        float* logp = s == 0 ? ref : cur;
+        output_logits(*sets[s], rows, n, logp, head_ws);
 #pragma omp parallel for schedule(static)
-        for (int64_t i = 0; i < n; ++i) log_softmax_inplace(logp[s] + i * V, V);
-      }
-      std::vector<TokenResult> results(static_cast<size_t>(n) * S);
-#pragma omp parallel for schedule(static)
-      for (int64_t i = 0; i < n; ++i) {
-        const ScoredRow& r = scored[c0 + i];
-        const int32_t target = units.units[r.unit].ids[r.position];
-        const float* ref = logp[0] + i * V;
-        const int64_t ref_top = S > 1 ? argmax(ref, V) : 0;
-        for (size_t s = 0; s < S; ++s) {
-          const float* lp = logp[s] + i * V;
+        for (int64_t i = 0; i < n; ++i) {
+          float* lp = logp + i * V;
+          log_softmax_inplace(lp, V);
+          const ScoredRow& r = scored[c0 + i];
+          const int32_t target = units.units[r.unit].ids[r.position];
           TokenResult& t = results[i * S + s];
           t = {r.unit, r.position, target, static_cast<int>(s), lp[target], 0.0, true};
-          if (s > 0) {
-            t.kl = kl_divergence_logp(ref, lp, V);
-            t.top1_agrees = argmax(lp, V) == ref_top;
+          if (s == 0) {
+            if (S > 1) ref_top[i] = argmax(lp, V);
+          } else {
+            t.kl = kl_divergence_logp(ref + i * V, lp, V);
+            t.top1_agrees = argmax(lp, V) == ref_top[i];
           }
         }
       }

@@ -1,0 +1,188 @@
+#include "eval/comparison.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "core/error.h"
+
+namespace lq {
+namespace {
+
+// Totals of one language in one replicate, for every set.
+struct Totals {
+  double tokens = 0, bytes = 0;
+  std::vector<double> nll, kl, top1;
+};
+
+// Resample counts for n units in replicate r (r = -1: every unit once). Deterministic in
+// (seed, r, n), so languages of equal size share draws (see the header).
+std::vector<uint32_t> draw(uint64_t seed, int r, size_t n) {
+  std::vector<uint32_t> c(n, r < 0 ? 1u : 0u);
+  if (r < 0 || n == 0) return c;
+  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(r),
+                    static_cast<uint32_t>(n)};
+  std::mt19937_64 rng(seq);
+  std::uniform_int_distribution<size_t> pick(0, n - 1);
+  for (size_t i = 0; i < n; ++i) ++c[pick(rng)];
+  return c;
+}
+
+Totals totals(const LanguageScores& l, const std::vector<uint32_t>& c, size_t S) {
+  Totals t;
+  t.nll.assign(S, 0);
+  t.kl.assign(S, 0);
+  t.top1.assign(S, 0);
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (!c[i]) continue;
+    t.tokens += c[i] * static_cast<double>(l.tokens[i]);
+    t.bytes += c[i] * static_cast<double>(l.bytes[i]);
+    for (size_t s = 0; s < S; ++s) {
+      t.nll[s] += c[i] * l.nll[s][i];
+      t.kl[s] += c[i] * l.kl[s][i];
+      t.top1[s] += c[i] * static_cast<double>(l.top1[s][i]);
+    }
+  }
+  return t;
+}
+
+// A quantity's point value and its bootstrap replicates, reduced to an Estimate.
+struct Samples {
+  double point = NAN;
+  std::vector<double> reps;
+  Estimate estimate(double confidence) const {
+    std::vector<double> v;
+    for (double x : reps)
+      if (std::isfinite(x)) v.push_back(x);
+    Estimate e{point, NAN, NAN};
+    if (v.empty()) return e;
+    std::sort(v.begin(), v.end());
+    auto q = [&](double p) {
+      const double pos = p * static_cast<double>(v.size() - 1);
+      const size_t i = static_cast<size_t>(pos);
+      const double f = pos - static_cast<double>(i);
+      return i + 1 < v.size() ? v[i] * (1 - f) + v[i + 1] * f : v[i];
+    };
+    const double a = (1 - confidence) / 2;
+    e.lo = q(a);
+    e.hi = q(1 - a);
+    return e;
+  }
+};
+
+bool contains_zero(const Estimate& e) { return !(e.lo > 0 || e.hi < 0); }
+
+}  // namespace
+
+std::vector<std::string> default_low_resource(const std::vector<std::string>& langs, const std::string& reference) {
+  static const std::set<std::string> high = {"en", "de", "fr", "es", "it", "pt", "ru", "zh", "ja", "nl"};
+  std::vector<std::string> out;
+  for (const auto& l : langs)
+    if (l != reference && !high.count(l)) out.push_back(l);
+  return out;
+}
+
+Comparison compare_plans(const std::vector<LanguageScores>& langs, const std::vector<std::string>& plan_names,
+                         const ComparisonOptions& opt) {
+  const size_t S = plan_names.size(), L = langs.size();
+  const int B = std::max(0, opt.bootstrap.replicates);
+  int ref = -1;
+  for (size_t l = 0; l < L; ++l)
+    if (langs[l].lang == opt.reference) ref = static_cast<int>(l);
+  if (ref < 0 && S > 1) fail("--ref " + opt.reference, "the corpus has no language '" + opt.reference + "'");
+
+  // reps[l][r + 1]: totals of language l in replicate r (index 0: the point estimate).
+  std::vector<std::vector<Totals>> reps(L);
+  for (size_t l = 0; l < L; ++l) {
+    const size_t n = langs[l].tokens.size();
+    for (int r = -1; r < B; ++r) reps[l].push_back(totals(langs[l], draw(opt.bootstrap.seed, r, n), S));
+  }
+  const double ln2 = std::log(2.0);
+  auto degradation = [&](const Totals& t, size_t s) { return std::exp((t.nll[s] - t.nll[0]) / t.tokens) - 1; };
+  auto delta_bpb = [&](const Totals& t, size_t s) { return (t.nll[s] - t.nll[0]) / (t.bytes * ln2); };
+  auto sample = [&](size_t l, auto&& f) {
+    Samples x;
+    x.point = f(reps[l][0], ref >= 0 ? reps[ref][0] : reps[l][0]);
+    for (int r = 0; r < B; ++r) x.reps.push_back(f(reps[l][r + 1], ref >= 0 ? reps[ref][r + 1] : reps[l][r + 1]));
+    return x;
+  };
+  const double conf = opt.bootstrap.confidence;
+
+  Comparison out;
+  for (size_t s = 0; s < S; ++s) {
+    // The reference language's denominators decide stability of this plan's ratios.
+    bool deg_ref_zero = true, dnll_ref_zero = true;
+    if (s > 0 && ref >= 0) {
+      deg_ref_zero = contains_zero(sample(ref, [&](const Totals& t, const Totals&) { return degradation(t, s); }).estimate(conf));
+      dnll_ref_zero = contains_zero(sample(ref, [&](const Totals& t, const Totals&) { return t.nll[s] - t.nll[0]; }).estimate(conf));
+    }
+    for (size_t l = 0; l < L; ++l) {
+      PlanLanguageRow row;
+      row.plan = plan_names[s];
+      row.lang = langs[l].lang;
+      row.units = static_cast<int64_t>(langs[l].tokens.size());
+      for (size_t i = 0; i < langs[l].tokens.size(); ++i) {
+        row.tokens += langs[l].tokens[i];
+        row.bytes += langs[l].bytes[i];
+        row.chars += langs[l].chars[i];
+      }
+      row.nll = sample(l, [&](const Totals& t, const Totals&) { return t.nll[s] / t.tokens; }).estimate(conf);
+      row.ppl = {std::exp(row.nll.value), std::exp(row.nll.lo), std::exp(row.nll.hi)};
+      row.bpb = sample(l, [&](const Totals& t, const Totals&) { return t.nll[s] / (t.bytes * ln2); }).estimate(conf);
+      if (s > 0) {
+        row.degradation = sample(l, [&](const Totals& t, const Totals&) { return degradation(t, s); }).estimate(conf);
+        row.delta_bpb = sample(l, [&](const Totals& t, const Totals&) { return delta_bpb(t, s); }).estimate(conf);
+        row.kl = sample(l, [&](const Totals& t, const Totals&) { return t.kl[s] / t.tokens; }).estimate(conf);
+        row.top1 = sample(l, [&](const Totals& t, const Totals&) { return t.top1[s] / t.tokens; }).estimate(conf);
+        if (ref >= 0) {
+          row.disparity.unstable = deg_ref_zero;
+          row.disparity.e = sample(l, [&](const Totals& t, const Totals& rt) {
+                              return degradation(t, s) / degradation(rt, s);
+                            }).estimate(conf);
+          row.nll_disparity.unstable = dnll_ref_zero;
+          row.nll_disparity.e = sample(l, [&](const Totals& t, const Totals& rt) {
+                                  return (t.nll[s] - t.nll[0]) / (rt.nll[s] - rt.nll[0]);
+                                }).estimate(conf);
+        }
+      } else {
+        // Full precision against itself: no change by definition; its ratios are undefined.
+        row.top1 = {1, 1, 1};
+        row.disparity.e = row.nll_disparity.e = {NAN, NAN, NAN};
+      }
+      out.rows.push_back(std::move(row));
+    }
+    if (s == 0) continue;
+    for (const auto& [name, members] : opt.groups) {
+      std::vector<size_t> idx;
+      for (const auto& m : members)
+        for (size_t l = 0; l < L; ++l)
+          if (langs[l].lang == m) idx.push_back(l);
+      if (idx.empty()) continue;
+      auto group_sample = [&](auto&& f) {
+        Samples x;
+        for (int r = -1; r < B; ++r) {
+          double sum = 0;
+          for (size_t l : idx) sum += f(reps[l][r + 1], ref >= 0 ? reps[ref][r + 1] : reps[l][r + 1]);
+          (r < 0 ? x.point : x.reps.emplace_back()) = sum / static_cast<double>(idx.size());
+        }
+        return x.estimate(conf);
+      };
+      PlanGroupRow g;
+      g.plan = plan_names[s];
+      g.group = name;
+      g.delta_bpb = group_sample([&](const Totals& t, const Totals&) { return delta_bpb(t, s); });
+      g.kl = group_sample([&](const Totals& t, const Totals&) { return t.kl[s] / t.tokens; });
+      if (ref >= 0) {
+        g.lr_disparity = RatioEstimate{
+            group_sample([&](const Totals& t, const Totals& rt) { return degradation(t, s) / degradation(rt, s); }),
+            deg_ref_zero};
+        g.delta_bpb_gap = group_sample([&](const Totals& t, const Totals& rt) { return delta_bpb(t, s) - delta_bpb(rt, s); });
+      }
+      out.group_rows.push_back(std::move(g));
+    }
+  }
+  return out;
+}
+
+}  // namespace lq

@@ -1,0 +1,65 @@
+// A quantization plan: which number format every tensor of a model gets. A plan is a base
+// format plus ordered rules; a rule's selectors must all match, and later rules win. Plans are
+// written as a one-line form, a TOML file or a JSON file; plan_help() documents all three.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/tensor_info.h"
+#include "quant/format.h"
+
+namespace lq::quant {
+
+// One term of a layer set, resolved against the model's depth n.
+struct LayerTerm {
+  enum Kind { Index, Range, Odd, Even, First, Last, Depth } kind = Index;
+  int a = 0, b = 0;  // Index: a (negative = from the end); Range: a..b; First/Last: count a; Depth: a percent
+};
+
+struct ElementSelector {
+  enum Kind { None, Top, Random } kind = None;
+  double percent = 0;   // k in percent, 0 < k <= 100
+  bool global = false;  // Top/Random: over all tensors the rule selects, not per tensor
+  uint64_t seed = 0;    // Random
+};
+
+struct Rule {
+  std::vector<std::string> names;           // canonical-name globs (* and ?); any may match a role
+  std::vector<LayerTerm> layers;            // empty: any tensor; else only block tensors in the set
+  std::vector<TensorKind> kinds;            // empty: any
+  std::vector<Component> components;        // empty: any
+  ElementSelector elements;                 // None: the whole tensor
+  Format format;                            // the format the selected tensors/elements get
+  std::string text;                         // the rule in one-line syntax (for reports)
+
+  bool selects_tensor(const TensorInfo& t, int n_layer) const;
+};
+
+struct Plan {
+  std::string name;
+  Format base;
+  std::vector<Rule> rules;
+};
+
+// The layers of a model with n_layer blocks that a layer set names (sorted, unique); throws
+// when an index is outside the model.
+std::vector<int> resolve_layers(const std::vector<LayerTerm>& terms, int n_layer);
+
+// Parsers; every error names the plan (file or text) and the offending piece.
+Plan parse_plan_line(std::string_view text);
+Plan parse_plan_toml(const std::string& path);
+Plan parse_plan_json(const std::string& path);
+Rule parse_rule(std::string_view clause);  // "keep FMT key=value ..."
+
+// The one-line form of a plan (parses back to the same plan).
+std::string plan_to_line(const Plan& p);
+
+// Grammar of plans for --help and the docs.
+const std::string& plan_help();
+
+// Glob with '*' (any run, dots included) and '?' (one character).
+bool glob_match(std::string_view pattern, std::string_view text);
+
+}  // namespace lq::quant

@@ -1,0 +1,195 @@
+#include "quant/plan_resolve.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace lq::quant {
+namespace {
+
+uint32_t abs_key(float v) {  // |v| as bits: monotone in |v| for finite values (NaN above inf)
+  uint32_t b;
+  std::memcpy(&b, &v, 4);
+  return b & 0x7fffffffu;
+}
+
+int64_t count_for(double percent, int64_t n) {
+  const double k = std::ceil(percent / 100.0 * static_cast<double>(n) - 1e-9);
+  return std::clamp<int64_t>(static_cast<int64_t>(k), 0, n);
+}
+
+// Exactly K elements of largest |w| over the concatenation of `tensors` (in that order), ties
+// to the lower position. Radix select on the bit pattern of |w|: two histogram passes
+// (high then low 16 bits), no copy of all values.
+std::vector<std::vector<int64_t>> top_k(const Model& m, const std::vector<int>& tensors, double percent) {
+  int64_t n = 0;
+  for (int i : tensors) n += m.tensors()[i].view->numel();
+  int64_t need = count_for(percent, n);
+  std::vector<std::vector<int64_t>> out(tensors.size());
+  if (need == 0) return out;
+  uint32_t prefix = 0;
+  int64_t above = 0;  // elements strictly above the threshold found so far
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<int64_t> hist(65536, 0);
+    for (int i : tensors) {
+      const auto v = logical_values(m.tensors()[i]);
+      for (float x : v) {
+        const uint32_t k = abs_key(x);
+        if (pass == 0) ++hist[k >> 16];
+        else if ((k >> 16) == (prefix >> 16)) ++hist[k & 0xffffu];
+      }
+    }
+    // Highest bucket b with (count above b) < need <= (count at or above b).
+    int64_t acc = above;
+    int b = 65535;
+    for (; b > 0; --b) {
+      if (acc + hist[b] >= need) break;
+      acc += hist[b];
+    }
+    above = acc;
+    prefix |= pass == 0 ? static_cast<uint32_t>(b) << 16 : static_cast<uint32_t>(b);
+  }
+  int64_t ties = need - above;  // elements equal to the threshold, taken by position
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    const auto v = logical_values(m.tensors()[tensors[t]]);
+    for (int64_t j = 0; j < static_cast<int64_t>(v.size()); ++j) {
+      const uint32_t k = abs_key(v[j]);
+      if (k > prefix || (k == prefix && ties-- > 0)) out[t].push_back(j);
+    }
+  }
+  return out;
+}
+
+uint64_t splitmix64(uint64_t& s) {
+  uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
+// Exactly ceil(k% * n) of n positions, uniformly (Knuth's selection sampling, Algorithm S):
+// position i is taken with probability (still needed) / (still left). Deterministic per seed.
+std::vector<std::vector<int64_t>> random_k(const Model& m, const std::vector<int>& tensors, double percent,
+                                           uint64_t seed, bool global) {
+  std::vector<std::vector<int64_t>> out(tensors.size());
+  auto sample = [](uint64_t state, const std::vector<int64_t>& sizes, double percent,
+                   std::vector<std::vector<int64_t>>& dst, size_t first) {
+    int64_t left = 0;
+    for (int64_t s : sizes) left += s;
+    int64_t need = count_for(percent, left);
+    for (size_t t = 0; t < sizes.size(); ++t)
+      for (int64_t j = 0; j < sizes[t]; ++j, --left) {
+        if (need == 0) return;
+        const double u = static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53;
+        if (u * static_cast<double>(left) < static_cast<double>(need)) {
+          dst[first + t].push_back(j);
+          --need;
+        }
+      }
+  };
+  if (global) {
+    std::vector<int64_t> sizes;
+    for (int i : tensors) sizes.push_back(m.tensors()[i].view->numel());
+    sample(seed, sizes, percent, out, 0);
+  } else {
+    for (size_t t = 0; t < tensors.size(); ++t) {
+      const TensorInfo& ti = m.tensors()[tensors[t]];
+      std::vector<std::vector<int64_t>> one(1);
+      sample(seed ^ fnv1a(ti.canonical), {ti.view->numel()}, percent, one, 0);
+      out[t] = std::move(one[0]);
+    }
+  }
+  return out;
+}
+
+// Removes from `g` every index in `taken` (both sorted).
+void subtract(std::vector<int64_t>& g, const std::vector<int64_t>& taken) {
+  std::vector<int64_t> rest;
+  std::set_difference(g.begin(), g.end(), taken.begin(), taken.end(), std::back_inserter(rest));
+  g.swap(rest);
+}
+
+}  // namespace
+
+int64_t ResolvedTensor::kept_elements() const {
+  int64_t n = 0;
+  for (const auto& g : groups) n += static_cast<int64_t>(g.indices.size());
+  return n;
+}
+
+int64_t logical_rows(const TensorInfo& t) { return t.is_matrix() ? t.out_dim() : 1; }
+int64_t logical_cols(const TensorInfo& t) { return t.is_matrix() ? t.in_dim() : t.view->numel(); }
+
+std::vector<float> logical_values(const TensorInfo& t) {
+  std::vector<float> v = to_f32(*t.view);
+  if (!t.is_matrix() || !t.in_major) return v;
+  const int64_t in = t.view->dim(0), out = t.view->dim(1);  // stored [in, out]
+  std::vector<float> r(v.size());
+  for (int64_t i = 0; i < in; ++i)
+    for (int64_t o = 0; o < out; ++o) r[o * in + i] = v[i * out + o];
+  return r;
+}
+
+Format fit_format(const Format& f, const TensorInfo& t, bool* fell_back) {
+  const bool bad = is_ggml_block(f.kind) && logical_cols(t) % 32 != 0;
+  if (fell_back) *fell_back = bad;
+  if (!bad) return f;
+  return parse_format(t.is_matrix() ? "fp16" : "fp32");
+}
+
+ResolvedPlan resolve_plan(const Plan& plan, const Model& model) {
+  ResolvedPlan rp;
+  rp.plan = plan;
+  const int n_layer = static_cast<int>(model.hparams().n_layer);
+  const auto& ts = model.tensors();
+  for (size_t i = 0; i < ts.size(); ++i) {
+    ResolvedTensor r;
+    r.index = static_cast<int>(i);
+    r.format = plan.base;
+    rp.tensors.push_back(std::move(r));
+  }
+  for (size_t ri = 0; ri < plan.rules.size(); ++ri) {
+    const Rule& rule = plan.rules[ri];
+    if (!rule.layers.empty()) resolve_layers(rule.layers, n_layer);  // reject out-of-range layers
+    std::vector<int> sel;
+    for (size_t i = 0; i < ts.size(); ++i)
+      if (rule.selects_tensor(ts[i], n_layer)) sel.push_back(static_cast<int>(i));
+    if (rule.elements.kind == ElementSelector::None) {
+      for (int i : sel) {
+        rp.tensors[i].format = rule.format;
+        rp.tensors[i].rule = static_cast<int>(ri);
+        rp.tensors[i].groups.clear();
+      }
+      continue;
+    }
+    std::vector<std::vector<int64_t>> picked;
+    if (rule.elements.kind == ElementSelector::Top) {
+      if (rule.elements.global) {
+        picked = top_k(model, sel, rule.elements.percent);
+      } else {
+        for (int i : sel) picked.push_back(std::move(top_k(model, {i}, rule.elements.percent)[0]));
+      }
+    } else {
+      picked = random_k(model, sel, rule.elements.percent, rule.elements.seed, rule.elements.global);
+    }
+    for (size_t t = 0; t < sel.size(); ++t) {
+      auto& rt = rp.tensors[sel[t]];
+      for (auto& g : rt.groups) subtract(g.indices, picked[t]);
+      std::erase_if(rt.groups, [](const ElementGroup& g) { return g.indices.empty(); });
+      if (!picked[t].empty()) rt.groups.push_back({rule.format, std::move(picked[t]), static_cast<int>(ri)});
+    }
+  }
+  for (auto& r : rp.tensors) r.format = fit_format(r.format, ts[r.index], &r.fallback);
+  return rp;
+}
+
+}  // namespace lq::quant

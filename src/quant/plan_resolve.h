@@ -1,0 +1,48 @@
+// A plan resolved against a model: per tensor the format it gets, and the elements that
+// element selectors (top=, random=) keep at another format.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/model.h"
+#include "quant/plan.h"
+
+namespace lq::quant {
+
+// Elements of one tensor kept at `format`, as sorted flat indices in logical order ([out, in]
+// for matrices, storage order for 1-D tensors). Groups of one tensor are disjoint.
+struct ElementGroup {
+  Format format;
+  std::vector<int64_t> indices;
+  int rule = -1;  // index into Plan::rules
+};
+
+struct ResolvedTensor {
+  int index = -1;      // into Model::tensors()
+  Format format;       // whole-tensor format, after the ggml fallback
+  int rule = -1;       // the rule that set `format`; -1 = base
+  bool fallback = false;  // a ggml format did not fit the row length (see plan_help)
+  std::vector<ElementGroup> groups;
+
+  int64_t kept_elements() const;
+};
+
+struct ResolvedPlan {
+  Plan plan;
+  std::vector<ResolvedTensor> tensors;  // one per Model::tensors() entry, same order
+};
+
+ResolvedPlan resolve_plan(const Plan& plan, const Model& model);
+
+// Logical [rows, cols] of a tensor: matrices [out, in], 1-D tensors one row.
+int64_t logical_rows(const TensorInfo& t);
+int64_t logical_cols(const TensorInfo& t);
+// The tensor's values as F32 in logical order (in-major storage transposed).
+std::vector<float> logical_values(const TensorInfo& t);
+
+// Format a tensor of this shape actually gets for `f`: ggml block formats on a row length not
+// a multiple of 32 fall back to fp16 (matrices) or fp32 (1-D), as llama.cpp does.
+Format fit_format(const Format& f, const TensorInfo& t, bool* fell_back = nullptr);
+
+}  // namespace lq::quant
