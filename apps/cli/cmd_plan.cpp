@@ -7,14 +7,16 @@
 
 #include "cli/commands.h"
 #include "model/model.h"
+#include "quant/plan_apply.h"
 #include "quant/plan_cost.h"
+#include "quant/plan_export.h"
 #include "quant/presets.h"
 
 namespace lq::cli {
 namespace {
 
 struct PlanArgs {
-  std::string plan, dir, base = "int4", keep = "fp16";
+  std::string plan, dir, base = "int4", keep = "fp16", out;
   bool json = false;
 };
 
@@ -99,6 +101,16 @@ void run_list() {
               "model's depth (first, last, 75%% = floor(0.75 * n_layer)). See 'langquant plan show --help'.\n");
 }
 
+void run_apply(const PlanArgs& a) {
+  const quant::Plan plan = quant::load_plan(a.plan, quant::parse_format(a.base), quant::parse_format(a.keep));
+  auto model = Model::load(a.dir);
+  quant::QuantCache cache;
+  const WeightSet weights = quant::build_weight_set(*model, quant::resolve_plan(plan, *model), cache);
+  quant::write_simulated_checkpoint(*model, weights, a.out);
+  std::printf("wrote %s: %s simulated (dequantized F32 where the plan changes a tensor)\n", a.out.c_str(),
+              quant::plan_to_line(plan).c_str());
+}
+
 }  // namespace
 
 void register_plan(CLI::App& app) {
@@ -119,6 +131,18 @@ void register_plan(CLI::App& app) {
   show->add_option("--keep", a->keep, "Format a preset keeps its protected parts at (default fp16)");
   show->add_flag("--json", a->json, "Print JSON instead of a table");
   show->callback([a] { run_show(*a); });
+  auto* apply = cmd->add_subcommand(
+      "apply",
+      "Write a checkpoint holding PLAN's simulated weights: each tensor the plan changes as its dequantized\n"
+      "F32 values under its Hugging Face name and layout, the rest copied as stored, plus config.json and\n"
+      "tokenizer.json. Any tool (transformers included) can then score the model as the plan leaves it.\n"
+      "This is the simulation, not a compact deployable file.");
+  apply->add_option("plan", a->plan, "A preset name, a plan file or a one-line plan")->required();
+  apply->add_option("--model,-m", a->dir, "Hugging Face checkpoint folder")->required();
+  apply->add_option("--out,-o", a->out, "Folder to write")->required();
+  apply->add_option("--base", a->base, "Base format of a preset (default int4)");
+  apply->add_option("--keep", a->keep, "Format a preset keeps its protected parts at (default fp16)");
+  apply->callback([a] { run_apply(*a); });
   auto* list = cmd->add_subcommand("list", "List the preset plans with a one-line description each");
   list->callback([] { run_list(); });
 }
