@@ -6,6 +6,25 @@
 
 namespace lq {
 
+Estimate percentile_interval(double point, std::vector<double> replicates, double confidence) {
+  Estimate e{point, NAN, NAN};
+  std::vector<double> v;
+  for (double x : replicates)
+    if (std::isfinite(x)) v.push_back(x);
+  if (v.empty()) return e;
+  std::sort(v.begin(), v.end());
+  auto quantile = [&](double q) {
+    const double pos = q * static_cast<double>(v.size() - 1);
+    const size_t i = static_cast<size_t>(pos);
+    const double frac = pos - static_cast<double>(i);
+    return i + 1 < v.size() ? v[i] * (1 - frac) + v[i + 1] * frac : v[i];
+  };
+  const double alpha = (1.0 - confidence) / 2.0;
+  e.lo = quantile(alpha);
+  e.hi = quantile(1.0 - alpha);
+  return e;
+}
+
 Estimate bootstrap(size_t n_units, const BootstrapOptions& opt,
                    const std::function<double(const ResampleCounts&)>& stat) {
   Estimate e;
@@ -22,23 +41,9 @@ Estimate bootstrap(size_t n_units, const BootstrapOptions& opt,
   for (int r = 0; r < opt.replicates; ++r) {
     std::fill(counts.begin(), counts.end(), 0u);
     for (size_t i = 0; i < n_units; ++i) ++counts[pick(rng)];
-    const double v = stat(counts);
-    if (std::isfinite(v)) reps.push_back(v);
+    reps.push_back(stat(counts));
   }
-  if (reps.empty()) {
-    e.lo = e.hi = NAN;
-    return e;
-  }
-  std::sort(reps.begin(), reps.end());
-  const double alpha = (1.0 - opt.confidence) / 2.0;
-  auto quantile = [&](double q) {  // linear interpolation between order statistics
-    const double pos = q * static_cast<double>(reps.size() - 1);
-    const size_t i = static_cast<size_t>(pos);
-    const double frac = pos - static_cast<double>(i);
-    return i + 1 < reps.size() ? reps[i] * (1 - frac) + reps[i + 1] * frac : reps[i];
-  };
-  e.lo = quantile(alpha);
-  e.hi = quantile(1.0 - alpha);
+  e = percentile_interval(e.value, std::move(reps), opt.confidence);
   return e;
 }
 

@@ -21,6 +21,10 @@ struct BootstrapOptions {
 // counts[i] = how many times unit i is drawn in one replicate.
 using ResampleCounts = std::vector<uint32_t>;
 
+// The percentile interval of bootstrap replicates around `point` (non-finite replicates are
+// dropped; linear interpolation between order statistics).
+Estimate percentile_interval(double point, std::vector<double> replicates, double confidence);
+
 // Calls stat(counts) for each replicate and returns point (stat over all-ones counts) with the
 // percentile interval. Deterministic for fixed options and n_units.
 Estimate bootstrap(size_t n_units, const BootstrapOptions& opt,

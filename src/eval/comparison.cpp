@@ -51,24 +51,7 @@ Totals totals(const LanguageScores& l, const std::vector<uint32_t>& c, size_t S)
 struct Samples {
   double point = NAN;
   std::vector<double> reps;
-  Estimate estimate(double confidence) const {
-    std::vector<double> v;
-    for (double x : reps)
-      if (std::isfinite(x)) v.push_back(x);
-    Estimate e{point, NAN, NAN};
-    if (v.empty()) return e;
-    std::sort(v.begin(), v.end());
-    auto q = [&](double p) {
-      const double pos = p * static_cast<double>(v.size() - 1);
-      const size_t i = static_cast<size_t>(pos);
-      const double f = pos - static_cast<double>(i);
-      return i + 1 < v.size() ? v[i] * (1 - f) + v[i + 1] * f : v[i];
-    };
-    const double a = (1 - confidence) / 2;
-    e.lo = q(a);
-    e.hi = q(1 - a);
-    return e;
-  }
+  Estimate estimate(double confidence) const { return percentile_interval(point, reps, confidence); }
 };
 
 bool contains_zero(const Estimate& e) { return !(e.lo > 0 || e.hi < 0); }

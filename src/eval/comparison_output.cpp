@@ -1,5 +1,7 @@
 #include "eval/comparison_output.h"
 
+#include "eval/estimate_json.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -12,19 +14,11 @@ const PlanInfo& info(const ComparisonReport& r, const std::string& plan) {
   return r.plans.front();
 }
 
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-
-void put(nlohmann::json& j, const std::string& key, const Estimate& e) {
-  j[key] = number(e.value);
-  j[key + "_lo"] = number(e.lo);
-  j[key + "_hi"] = number(e.hi);
-}
-
 void put_ratio(nlohmann::json& j, const std::string& key, const RatioEstimate& r) {
   if (r.unstable) {
     j[key] = j[key + "_lo"] = j[key + "_hi"] = nullptr;
   } else {
-    put(j, key, r.e);
+    put_estimate(j, key, r.e);
   }
   j[key + "_unstable"] = r.unstable;
 }
@@ -61,15 +55,15 @@ nlohmann::json comparison_json(const ComparisonReport& r) {
   for (const auto& row : r.comparison.rows) {
     nlohmann::json x = {{"plan", row.plan},     {"lang", row.lang},   {"units", row.units},
                         {"tokens", row.tokens}, {"bytes", row.bytes}, {"chars", row.chars}};
-    put(x, "nll", row.nll);
-    put(x, "ppl", row.ppl);
-    put(x, "bpb", row.bpb);
-    put(x, "degradation", row.degradation);
+    put_estimate(x, "nll", row.nll);
+    put_estimate(x, "ppl", row.ppl);
+    put_estimate(x, "bpb", row.bpb);
+    put_estimate(x, "degradation", row.degradation);
     put_ratio(x, "disparity", row.disparity);
     put_ratio(x, "nll_disparity", row.nll_disparity);
-    put(x, "delta_bpb", row.delta_bpb);
-    put(x, "kl", row.kl);
-    put(x, "top1", row.top1);
+    put_estimate(x, "delta_bpb", row.delta_bpb);
+    put_estimate(x, "kl", row.kl);
+    put_estimate(x, "top1", row.top1);
     x["overhead"] = info(r, row.plan).overhead;
     x["size_bytes"] = info(r, row.plan).size_bytes;
     j["rows"].push_back(std::move(x));
@@ -78,9 +72,9 @@ nlohmann::json comparison_json(const ComparisonReport& r) {
   for (const auto& g : r.comparison.group_rows) {
     nlohmann::json x = {{"plan", g.plan}, {"group", g.group}};
     if (g.lr_disparity) put_ratio(x, "lr_disparity", *g.lr_disparity);
-    put(x, "delta_bpb", g.delta_bpb);
-    put(x, "delta_bpb_gap", g.delta_bpb_gap);
-    put(x, "kl", g.kl);
+    put_estimate(x, "delta_bpb", g.delta_bpb);
+    put_estimate(x, "delta_bpb_gap", g.delta_bpb_gap);
+    put_estimate(x, "kl", g.kl);
     j["groups"].push_back(std::move(x));
   }
   return j;

@@ -1,5 +1,7 @@
 #include "eval/results.h"
 
+#include "eval/estimate_json.h"
+
 #include <cstdio>
 
 namespace lq {
@@ -13,14 +15,9 @@ nlohmann::json summary_json(const LanguageSummary& s) {
   j["bytes"] = s.bytes;
   j["chars"] = s.chars;
   j["nll_total"] = s.nll_total;
-  auto put = [&](const char* key, const Estimate& e) {
-    j[key] = e.value;
-    j[std::string(key) + "_lo"] = e.lo;
-    j[std::string(key) + "_hi"] = e.hi;
-  };
-  put("nll", s.nll);
-  put("ppl", s.ppl);
-  put("bpb", s.bpb);
+  put_estimate(j, "nll", s.nll);
+  put_estimate(j, "ppl", s.ppl);
+  put_estimate(j, "bpb", s.bpb);
   return j;
 }
 
