@@ -9,18 +9,31 @@
 
 namespace lq {
 
+namespace {
+// Vector and scalar libm variants may differ in the last bit, so which elements take the vector
+// path must not depend on how threads split the range: work is cut into fixed blocks at
+// absolute offsets, and each block is always processed the same way.
+constexpr int64_t kBlock = 1024;
+
+template <class F>
+void map_blocks(float* x, int64_t n, F f) {
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < (n + kBlock - 1) / kBlock; ++b) {
+    float* p = x + b * kBlock;
+    const int64_t len = std::min(kBlock, n - b * kBlock);
+#pragma omp simd
+    for (int64_t i = 0; i < len; ++i) p[i] = f(p[i]);
+  }
+}
+}  // namespace
+
 void gelu_tanh_inplace(float* x, int64_t n) {
   constexpr float k = 0.7978845608028654f;  // sqrt(2 / pi)
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    x[i] = 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v)));
-  }
+  map_blocks(x, n, [](float v) { return 0.5f * v * (1.0f + std::tanh(k * (v + 0.044715f * v * v * v))); });
 }
 
 void gelu_erf_inplace(float* x, int64_t n) {
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.7071067811865476f));
+  map_blocks(x, n, [](float v) { return 0.5f * v * (1.0f + std::erf(v * 0.7071067811865476f)); });
 }
 
 double log_sum_exp(const float* row, int64_t n) {
