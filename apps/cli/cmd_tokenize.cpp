@@ -102,14 +102,16 @@ void register_tokenize(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "tokenize",
       "Tokenize text with a checkpoint's tokenizer.json, giving exactly the ids of Hugging Face\n"
-      "tokenizers' encode(text, add_special_tokens=False).\n"
+      "tokenizers' encode(text, add_special_tokens=False) (True with --add-special-tokens).\n"
       "With --file, prints one line of space-separated ids per input line (lines are split on\n"
       "'\\n' only; '\\r' stays part of the line; an empty line prints an empty line). With\n"
       "--text, tokenizes the whole string, newlines included, and prints one line.\n"
       "Invalid UTF-8 is repaired first the way Python's bytes.decode('utf-8', errors='replace')\n"
       "does: each maximal ill-formed subsequence becomes one U+FFFD.\n"
-      "Supported so far: BPE models with ByteLevel pre-tokenizer/decoder/post-processor (GPT-2\n"
-      "family); any other stage type is an error naming it.");
+      "Supported: BPE, WordPiece and Unigram models with the normalizers, pre-tokenizers,\n"
+      "post-processors and decoders of GPT-2, Llama, Mistral, Qwen2, BLOOM, BERT, mT5/XGLM-style\n"
+      "files (see src/tokenizers/README.md); any other stage type, e.g. the Precompiled\n"
+      "normalizer, is an error naming it.");
   cmd->add_option("--model,-m", opts->model,
                   "Checkpoint folder holding tokenizer.json, or the tokenizer.json file itself")
       ->required();

@@ -49,13 +49,16 @@ std::optional<std::pair<int32_t, size_t>> AddedTokens::Trie::longest_at(std::str
   return best;
 }
 
-AddedTokens::AddedTokens(std::vector<AddedToken> tokens) : tokens_(std::move(tokens)) {
+AddedTokens::AddedTokens(std::vector<AddedToken> tokens, const Normalizer* normalizer) : tokens_(std::move(tokens)) {
   // tokenizers builds each matching set from the special tokens first, then the others.
   for (const bool special_pass : {true, false}) {
     for (size_t i = 0; i < tokens_.size(); ++i) {
       const AddedToken& token = tokens_[i];
-      if (token.special != special_pass || token.content.empty()) continue;
-      (token.normalized ? normalized_trie_ : raw_trie_).insert(token.content, static_cast<int32_t>(i));
+      if (token.special != special_pass) continue;
+      std::string pattern = token.content;
+      if (token.normalized && normalizer) normalizer->normalize(pattern);
+      if (pattern.empty()) continue;
+      (token.normalized ? normalized_trie_ : raw_trie_).insert(pattern, static_cast<int32_t>(i));
     }
   }
   for (size_t i = 0; i < tokens_.size(); ++i) {

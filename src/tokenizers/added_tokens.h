@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tokenizers/pipeline.h"
 #include "tokenizers/string_map.h"
 
 namespace lq::tok {
@@ -36,7 +37,9 @@ struct Segment {
 class AddedTokens {
  public:
   AddedTokens() = default;
-  explicit AddedTokens(std::vector<AddedToken> tokens);
+  // normalizer (may be null) rewrites the contents of tokens with normalized=true into the
+  // form they take in normalized text.
+  explicit AddedTokens(std::vector<AddedToken> tokens, const Normalizer* normalizer = nullptr);
 
   // Splits text on the tokens with the given `normalized` flag. Pieces without an id are
   // left to the caller; empty pieces are dropped.

@@ -48,6 +48,13 @@ inline const Json& required_field(const Json& object, const char* key, const Jso
   return *it;
 }
 
+inline size_t size_field(const Json& object, const char* key, size_t fallback, const JsonPlace& place) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return fallback;
+  if (!it->is_number_unsigned()) place.at(key).fail("expected a non-negative integer");
+  return it->get<size_t>();
+}
+
 // The "type" of a pipeline stage object, e.g. "ByteLevel".
 inline std::string type_field(const Json& object, const JsonPlace& place) {
   require_object(object, place);

@@ -28,7 +28,14 @@ using Pieces = std::vector<std::string>;
 class PreTokenizer {
  public:
   virtual ~PreTokenizer() = default;
-  virtual void pre_tokenize(Pieces& pieces) const = 0;
+  // first_at_start: whether pieces[0] begins at offset 0 of the original text, which
+  // Metaspace's prepend_scheme "first" asks; a stage that removes text before the first piece
+  // clears it.
+  virtual void pre_tokenize(Pieces& pieces, bool& first_at_start) const = 0;
+  void pre_tokenize(Pieces& pieces) const {
+    bool first_at_start = true;
+    pre_tokenize(pieces, first_at_start);
+  }
 };
 
 // Turns one pre-tokenized word into ids (appended to ids).

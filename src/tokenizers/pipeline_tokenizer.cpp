@@ -18,13 +18,18 @@ std::vector<int32_t> PipelineTokenizer::encode(std::string_view text, bool add_s
   // match the normalized text.
   std::vector<Segment> raw_split, segments;
   s_.added_tokens.split(text, /*normalized=*/false, raw_split);
-  for (Segment& segment : raw_split) {
+  // The segment (if any) that starts the text: Metaspace's prepend_scheme "first" asks.
+  const Segment* text_start = nullptr;
+  for (size_t r = 0; r < raw_split.size(); ++r) {
+    Segment& segment = raw_split[r];
     if (segment.added_token_id) {
       segments.push_back(std::move(segment));
       continue;
     }
     if (s_.normalizer) s_.normalizer->normalize(segment.text);
+    const size_t first_new = segments.size();
     s_.added_tokens.split(segment.text, /*normalized=*/true, segments);
+    if (r == 0 && segments.size() > first_new && !segments[first_new].added_token_id) text_start = &segments[first_new];
   }
 
   // 4. Pre-tokenize and run the model on each remaining segment.
@@ -35,8 +40,9 @@ std::vector<int32_t> PipelineTokenizer::encode(std::string_view text, bool add_s
       ids.push_back(*segment.added_token_id);
       continue;
     }
+    bool first_at_start = &segment == text_start;
     pieces.assign(1, std::move(segment.text));
-    if (s_.pre_tokenizer) s_.pre_tokenizer->pre_tokenize(pieces);
+    if (s_.pre_tokenizer) s_.pre_tokenizer->pre_tokenize(pieces, first_at_start);
     for (const std::string& piece : pieces) s_.model->tokenize(piece, ids);
   }
   if (s_.post_processor) s_.post_processor->process(ids, add_special_tokens);

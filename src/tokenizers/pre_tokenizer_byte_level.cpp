@@ -19,7 +19,7 @@ ByteLevelPreTokenizer::ByteLevelPreTokenizer(bool add_prefix_space, bool use_reg
                                              const std::string& where)
     : add_prefix_space_(add_prefix_space), use_regex_(use_regex), split_regex_(kGpt2SplitPattern, where) {}
 
-void ByteLevelPreTokenizer::pre_tokenize(Pieces& pieces) const {
+void ByteLevelPreTokenizer::pre_tokenize(Pieces& pieces, bool& /*first_at_start*/) const {
   Pieces words;
   words.reserve(pieces.size() * 8);
   std::string prefixed;

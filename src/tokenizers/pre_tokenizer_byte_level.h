@@ -14,7 +14,9 @@ extern const char* const kGpt2SplitPattern;
 class ByteLevelPreTokenizer final : public PreTokenizer {
  public:
   ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex, const std::string& where);
-  void pre_tokenize(Pieces& pieces) const override;
+  using PreTokenizer::pre_tokenize;
+  // Nothing is removed, so first_at_start is kept.
+  void pre_tokenize(Pieces& pieces, bool& first_at_start) const override;
 
  private:
   bool add_prefix_space_;

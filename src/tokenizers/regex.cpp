@@ -3,6 +3,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <cctype>
+
 #include "core/error.h"
 
 namespace lq::tok {
@@ -64,6 +66,75 @@ bool Regex::find(std::string_view text, size_t from, size_t& start, size_t& end)
   start = ovector[0];
   end = ovector[1];
   return true;
+}
+
+namespace {
+
+#define LQ_WHITE_SPACE_CLASS \
+  "\\t\\n\\x{0B}\\f\\r\\x{20}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}" \
+  "\\x{202F}\\x{205F}\\x{3000}"
+constexpr const char* kSpaceClass = LQ_WHITE_SPACE_CLASS;
+constexpr const char* kWordClass = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\x{200C}\\x{200D}";
+#undef LQ_WHITE_SPACE_CLASS
+
+}  // namespace
+
+std::string onig_to_pcre2(std::string_view pattern) {
+  std::string out;
+  out.reserve(pattern.size() * 2);
+  int depth = 0;  // character-class nesting: Oniguruma allows [a[bc]], a union
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char e = pattern[++i];
+      const char* cls = e == 's' || e == 'S' ? kSpaceClass : e == 'w' || e == 'W' ? kWordClass : nullptr;
+      const bool negated = e == 'S' || e == 'W';
+      if (cls && depth > 0 && !negated) {
+        out += cls;  // merge into the enclosing class
+      } else if (cls && depth == 0) {
+        out += negated ? "[^" : "[";
+        out += cls;
+        out += ']';
+      } else {  // other escapes, and \S or \W inside a class (kept as PCRE2 reads them)
+        out += '\\';
+        out += e;
+      }
+      continue;
+    }
+    if (c == '[' && depth > 0 && i + 1 < pattern.size() && pattern[i + 1] == ':') {
+      const size_t close = pattern.find(":]", i + 2);  // a POSIX class such as [:alpha:]
+      const size_t stop = close == std::string_view::npos ? pattern.size() : close + 2;
+      out.append(pattern.substr(i, stop - i));
+      i = stop - 1;
+      continue;
+    }
+    if (c == '[' && (depth == 0 || (i + 1 < pattern.size() && pattern[i + 1] != ':' && pattern[i + 1] != '^'))) {
+      // A nested, non-negated class is flattened into its parent: PCRE2 has no nesting.
+      if (depth++ == 0) {
+        out += c;
+        if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
+        // A ']' right after '[' or '[^' is a literal member.
+        if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
+      }
+      continue;
+    }
+    if (c == ']' && depth > 0) {
+      if (--depth == 0) out += c;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string escape_regex(std::string_view literal) {
+  std::string out;
+  for (const char c : literal) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x80 && !std::isalnum(u) && c != '_' && c != ' ') out += '\\';
+    out += c;
+  }
+  return out;
 }
 
 }  // namespace lq::tok

@@ -22,6 +22,12 @@ class Regex {
   template <class OnPiece>
   void split_isolated(std::string_view text, OnPiece&& on_piece) const;
 
+  // Appends the consecutive spans covering text: matches and the non-empty gaps between
+  // them, in the way tokenizers' Pattern::find_matches reports them for an Oniguruma regex
+  // (an empty match is reported and the search resumes one character later).
+  template <class OnSpan>
+  void for_each_span(std::string_view text, OnSpan&& on_span) const;
+
   // The [start, end) of the next match at or after `from`; false when there is none.
   bool find(std::string_view text, size_t from, size_t& start, size_t& end) const;
 
@@ -45,5 +51,30 @@ void Regex::split_isolated(std::string_view text, OnPiece&& on_piece) const {
   }
   if (done < text.size()) on_piece(text.substr(done));
 }
+
+template <class OnSpan>
+void Regex::for_each_span(std::string_view text, OnSpan&& on_span) const {
+  size_t done = 0, from = 0, start = 0, end = 0;
+  while (from <= text.size() && find(text, from, start, end)) {
+    if (start > done) on_span(done, start, false);
+    on_span(start, end, true);
+    done = end;
+    from = end;
+    if (start == end) {  // step over one whole character
+      if (from >= text.size()) break;
+      ++from;
+      while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xc0) == 0x80) ++from;
+    }
+  }
+  if (done < text.size()) on_span(done, text.size(), false);
+}
+
+// tokenizer.json regexes are written for Oniguruma, whose Unicode `\s` and `\w` differ from
+// PCRE2's (`\s` includes U+0085; `\w` includes all marks and Join_Control). This rewrites
+// those escapes as explicit classes; everything else is left to PCRE2, whose syntax agrees for
+// the patterns models ship (lookaheads, (?i:...), \p{..}, {m,n}).
+std::string onig_to_pcre2(std::string_view pattern);
+// A pattern matching `literal` exactly (tokenizers escapes string patterns the same way).
+std::string escape_regex(std::string_view literal);
 
 }  // namespace lq::tok

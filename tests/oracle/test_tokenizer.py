@@ -160,9 +160,9 @@ def test_errors_are_one_line_naming_the_file(tmp_path):
     missing = tmp_path / "missing.json"
     not_json = tmp_path / "not.json"
     not_json.write_text("{ nope")
-    unigram = tmp_path / "unigram.json"
-    unigram.write_text('{"version": "1.0", "model": {"type": "Unigram", "vocab": []}}')
-    for path, words in ((missing, "no such"), (not_json, "not valid JSON"), (unigram, "unsupported model type 'Unigram'")):
+    word_level = tmp_path / "word_level.json"
+    word_level.write_text('{"version": "1.0", "model": {"type": "WordLevel", "vocab": {}}}')
+    for path, words in ((missing, "no such"), (not_json, "not valid JSON"), (word_level, "unsupported model type 'WordLevel'")):
         proc = run_lq("tokenize", "--model", path, "--text", "x", check=False)
         assert proc.returncode == 1
         assert proc.stderr.count("\n") == 1 and str(path) in proc.stderr and words in proc.stderr, proc.stderr

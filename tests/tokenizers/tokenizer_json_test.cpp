@@ -72,12 +72,16 @@ TEST(TokenizerJson, RejectsBadInputNamingTheFile) {
   const std::string not_json = write_temp("not_json.json", "{\"model\": ");
   EXPECT_NE(error_of([&] { load_tokenizer(not_json); }).find(not_json + ": not valid JSON"), std::string::npos);
 
-  const std::string unigram = write_temp("unigram.json", tiny_json("Unigram"));
-  EXPECT_NE(error_of([&] { load_tokenizer(unigram); }).find("unsupported model type 'Unigram'"), std::string::npos);
+  const std::string word_level = write_temp("word_level.json", tiny_json("WordLevel"));
+  EXPECT_NE(error_of([&] { load_tokenizer(word_level); }).find("unsupported model type 'WordLevel'"), std::string::npos);
 
-  const std::string pre = write_temp("pre.json", tiny_json("BPE", R"(["a b"])", "Metaspace"));
-  EXPECT_NE(error_of([&] { load_tokenizer(pre); }).find("unsupported pre_tokenizer type 'Metaspace'"),
+  const std::string pre = write_temp("pre.json", tiny_json("BPE", R"(["a b"])", "UnicodeScripts"));
+  EXPECT_NE(error_of([&] { load_tokenizer(pre); }).find("unsupported pre_tokenizer type 'UnicodeScripts'"),
             std::string::npos);
+
+  // A Unigram vocab is a list of [piece, score], not an object.
+  const std::string unigram = write_temp("unigram.json", tiny_json("Unigram"));
+  EXPECT_NE(error_of([&] { load_tokenizer(unigram); }).find("expected an array of [piece, score]"), std::string::npos);
 
   std::string no_merges = tiny_json();
   no_merges.replace(no_merges.find("\"merges\""), 8, "\"merged\"");
