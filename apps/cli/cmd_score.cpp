@@ -38,8 +38,21 @@ void run_score(const ScoreArgs& a) {
 
   UnitSet units;
   units.n_ctx = model->hparams().n_ctx;
-  units.bos = model->hparams().bos_id.has_value();
-  for (size_t i = 0; i < lines.size(); ++i) {
+  if (model->hparams().masked_lm) {
+    // Pseudo-log-likelihood: every token of the line is scored with it masked (eval/units.h).
+    units.mask_id = mask_token_id(*tok);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      bool cut = false;
+      Unit u = make_masked_unit(lines[i], *tok, units.n_ctx, &cut);
+      u.index = static_cast<int>(i);
+      if (cut)
+        fail(a.file, "line " + std::to_string(i + 1) + " has more tokens than the model's context of " +
+                         std::to_string(units.n_ctx));
+      if (units.scored_end(u) > u.first_scored) units.units.push_back(std::move(u));
+    }
+  }
+  units.bos = !model->hparams().masked_lm && model->hparams().bos_id.has_value();
+  for (size_t i = 0; i < lines.size() && !model->hparams().masked_lm; ++i) {
     Unit u;
     u.index = static_cast<int>(i);
     if (units.bos) u.ids.push_back(*model->hparams().bos_id);
@@ -54,7 +67,7 @@ void run_score(const ScoreArgs& a) {
   WeightSet fp(*model);
   AtomicFile out(a.out);
   int64_t total = 0;
-  for (const auto& u : units.units) total += static_cast<int64_t>(u.ids.size());
+  for (const auto& u : units.units) total += units.rows_of(u);
   Progress progress("score", total, "tokens", a.compute.quiet);
   EngineOptions eo;
   eo.batch_tokens = a.batch_tokens;
@@ -83,7 +96,10 @@ void register_score(CLI::App& app) {
       "   \"id\": token id, \"token\": its vocabulary string, \"logprob\": natural log}\n"
       "Each input line is scored on its own. When the model has a BOS token (config bos_token_id) it is\n"
       "prepended and every token of the line is scored (pos 0 is predicted from BOS alone); without\n"
-      "one, pos 0 is context only and scoring starts at pos 1. Blank lines produce no tokens.");
+      "one, pos 0 is context only and scoring starts at pos 1. Blank lines produce no tokens.\n"
+      "Masked language models (BERT) are scored by pseudo-log-likelihood: each token of the line\n"
+      "(inside the tokenizer's [CLS] ... [SEP]) is replaced by [MASK] and its log-probability taken\n"
+      "there; pos 0 is the line's first token.");
   cmd->add_option("--model,-m", a->model, "Hugging Face checkpoint folder")->required();
   cmd->add_option("--file,-f", a->file, "UTF-8 text, one sequence per line")->required();
   cmd->add_option("--out,-o", a->out, "Output JSON Lines file (written atomically)")->required();

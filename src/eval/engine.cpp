@@ -15,7 +15,7 @@ namespace {
 struct ScoredRow {
   int unit;
   int64_t position;  // predicted position inside the unit
-  int64_t batch_row; // batch row whose output predicts it (position - 1)
+  int64_t batch_row; // batch row whose output predicts it (position - 1; masked LM: the masked row)
 };
 
 // Log-probabilities of one logits row, in place: row[v] -> row[v] - logsumexp(row).
@@ -43,6 +43,7 @@ void score_units(const Model& model, const std::vector<const WeightSet*>& sets, 
   const int64_t V = model.get("output.weight").out_dim();
   Batch batch;
   std::vector<ScoredRow> scored;
+  std::vector<int32_t> masked;
   std::vector<TokenResult> results;
   size_t next = 0;
   while (next < units.units.size()) {
@@ -50,11 +51,24 @@ void score_units(const Model& model, const std::vector<const WeightSet*>& sets, 
     scored.clear();
     while (next < units.units.size()) {
       const Unit& u = units.units[next];
-      if (batch.rows() > 0 && batch.rows() + static_cast<int64_t>(u.ids.size()) > opt.batch_tokens) break;
-      const int64_t base = batch.rows();
-      batch.add_sequence(u.ids);
-      for (int64_t p = u.first_scored; p < static_cast<int64_t>(u.ids.size()); ++p)
-        scored.push_back({static_cast<int>(next), p, base + p - 1});
+      if (batch.rows() > 0 && batch.rows() + units.rows_of(u) > opt.batch_tokens) break;
+      const int64_t end = units.scored_end(u);
+      if (units.mask_id < 0) {
+        // Next-token prediction: row p - 1 predicts ids[p].
+        const int64_t base = batch.rows();
+        batch.add_sequence(u.ids);
+        for (int64_t p = u.first_scored; p < end; ++p) scored.push_back({static_cast<int>(next), p, base + p - 1});
+      } else {
+        // Pseudo-log-likelihood: one copy of the unit per scored row p, with ids[p] masked;
+        // row p of that copy predicts ids[p].
+        for (int64_t p = u.first_scored; p < end; ++p) {
+          masked = u.ids;
+          masked[static_cast<size_t>(p)] = units.mask_id;
+          const int64_t base = batch.rows();
+          batch.add_sequence(masked);
+          scored.push_back({static_cast<int>(next), p, base + p});
+        }
+      }
       ++next;
     }
     for (size_t s = 0; s < S; ++s) {

@@ -18,6 +18,42 @@ int64_t token_chars(const std::string& b) {
 }
 }  // namespace
 
+int32_t mask_token_id(const Tokenizer& tok) {
+  for (const char* name : {"[MASK]", "<mask>"})
+    if (auto id = tok.token_to_id(name)) return *id;
+  fail("tokenizer", "masked language model, but the tokenizer has no [MASK] or <mask> token");
+}
+
+Unit make_masked_unit(const std::string& text, const Tokenizer& tok, int64_t n_ctx, bool* truncated) {
+  Unit u;
+  const auto plain = tok.encode(text, false);
+  const auto full = tok.encode(text, true);
+  // Where the sentence's tokens sit inside the post-processor's template.
+  const auto n = static_cast<int64_t>(plain.size());
+  int64_t offset = -1;
+  for (int64_t k = 0; k + n <= static_cast<int64_t>(full.size()) && offset < 0; ++k)
+    if (std::equal(plain.begin(), plain.end(), full.begin() + k)) offset = k;
+  if (offset < 0) fail("tokenizer", "the post-processor changes the sentence's tokens; cannot find them to score");
+  const int64_t specials = static_cast<int64_t>(full.size()) - n;
+  const int64_t keep = std::max<int64_t>(0, std::min(n, n_ctx - specials));
+  if (truncated) *truncated = keep < n;
+  u.ids.assign(full.begin(), full.begin() + offset + keep);
+  u.ids.insert(u.ids.end(), full.begin() + offset + n, full.end());
+  u.text_offset = u.first_scored = offset;
+  u.scored_end = offset + keep;
+  if (keep < n) {
+    for (int64_t i = offset; i < offset + keep; ++i) {
+      const std::string b = tok.token_bytes(u.ids[static_cast<size_t>(i)]);
+      u.bytes += static_cast<int64_t>(b.size());
+      u.chars += token_chars(b);
+    }
+  } else {
+    u.bytes = static_cast<int64_t>(text.size());
+    u.chars = static_cast<int64_t>(utf8_count_chars(text));
+  }
+  return u;
+}
+
 std::string mode_name(ScoreMode m) { return m == ScoreMode::Sentence ? "sentence" : "stream"; }
 
 UnitSet make_units(const Corpus& corpus, const Tokenizer& tok, const HParams& hp, const UnitOptions& opt) {
@@ -27,6 +63,22 @@ UnitSet make_units(const Corpus& corpus, const Tokenizer& tok, const HParams& hp
   if (set.n_ctx < 2) fail("--ctx", "context must be at least 2 tokens");
   // Only sentence mode prepends BOS; stream windows are plain slices of the token stream.
   set.bos = opt.mode == ScoreMode::Sentence && opt.add_bos && hp.bos_id.has_value();
+  if (hp.masked_lm) {
+    if (opt.mode != ScoreMode::Sentence)
+      fail("--mode", "a masked language model is scored by pseudo-log-likelihood, in sentence mode only");
+    set.bos = false;
+    set.mask_id = mask_token_id(tok);
+    for (size_t li = 0; li < corpus.languages.size(); ++li)
+      for (size_t si = 0; si < corpus.languages[li].sentences.size(); ++si) {
+        bool cut = false;
+        Unit u = make_masked_unit(corpus.languages[li].sentences[si], tok, set.n_ctx, &cut);
+        u.lang = static_cast<int>(li);
+        u.index = static_cast<int>(si);
+        set.truncated += cut;
+        if (set.scored_end(u) > u.first_scored) set.units.push_back(std::move(u));
+      }
+    return set;
+  }
   for (size_t li = 0; li < corpus.languages.size(); ++li) {
     const LanguageText& lt = corpus.languages[li];
     if (opt.mode == ScoreMode::Sentence) {

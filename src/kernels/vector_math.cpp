@@ -36,6 +36,26 @@ void gelu_erf_inplace(float* x, int64_t n) {
   map_blocks(x, n, [](float v) { return 0.5f * v * (1.0f + std::erf(v * 0.7071067811865476f)); });
 }
 
+void gelu_bloom_inplace(float* x, int64_t n) {
+  map_blocks(x, n, [](float v) { return v * 0.5f * (1.0f + std::tanh(0.79788456f * v * (1.0f + 0.044715f * v * v))); });
+}
+
+void silu_inplace(float* x, int64_t n) {
+  map_blocks(x, n, [](float v) { return v / (1.0f + std::exp(-v)); });
+}
+
+void silu_mul_inplace(float* gate, const float* up, int64_t n) {
+  // Same fixed blocks as map_blocks (thread-count independent last bits).
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < (n + kBlock - 1) / kBlock; ++b) {
+    float* g = gate + b * kBlock;
+    const float* u = up + b * kBlock;
+    const int64_t len = std::min(kBlock, n - b * kBlock);
+#pragma omp simd
+    for (int64_t i = 0; i < len; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+  }
+}
+
 double log_sum_exp(const float* row, int64_t n) {
   float mx = row[0];
   for (int64_t i = 1; i < n; ++i) mx = std::max(mx, row[i]);

@@ -23,6 +23,10 @@ struct TensorRow {
   bool in_major = false;              // stored [in, out]
   bool required = true;
   std::vector<int64_t> shape = {};    // stored shape the config implies (checked at load)
+  // Fused QKV (weight rows / bias entries) stored per head, [n_head, 3, head_dim] (GPT-NeoX,
+  // BLOOM), instead of [3, n_head, head_dim] (q | k | v). The weights stay as stored (exports and
+  // quantization see the checkpoint's order); apply_self_attention re-views the projected rows.
+  bool qkv_per_head = false;
 };
 
 struct Architecture {
@@ -43,5 +47,10 @@ std::vector<std::string> architecture_names();
 
 // One accessor per architecture file; registry.cpp lists them (explicit, so no linker tricks).
 const Architecture& gpt2_architecture();
+const Architecture& llama_architecture();     // llama, mistral, qwen2
+const Architecture& opt_architecture();
+const Architecture& gpt_neox_architecture();
+const Architecture& bloom_architecture();
+const Architecture& bert_architecture();
 
 }  // namespace lq

@@ -1,8 +1,14 @@
 #include "model/blocks.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "kernels/linear.h"
+#include "kernels/attention.h"
 #include "kernels/ops.h"
+#include "kernels/rope.h"
+#include "formats/model_config.h"
+#include "model/model.h"
 
 namespace lq {
 
@@ -18,29 +24,132 @@ void apply_layer_norm(const WeightSet& w, const std::string& name, const float* 
   layer_norm(x, M, D, g, w.vector(name + ".bias"), eps, out);
 }
 
+void apply_rms_norm(const WeightSet& w, const std::string& name, const float* x, int64_t M,
+                    int64_t D, float eps, float* out) {
+  const float* g = w.vector(name + ".weight");
+  if (!g) fail(w.model().dir(), "model has no tensor " + name + ".weight");
+  rms_norm(x, M, D, g, eps, out);
+}
+
+RopeParams read_rope_params(const ModelConfig& c, int n_rot, int64_t max_pos) {
+  RopeParams r;
+  r.n_rot = n_rot;
+  r.theta = c.get_float({"rope_theta", "rotary_emb_base"}, 10000.0);
+  const auto& raw = c.raw();
+  if (!raw.contains("rope_scaling") || raw["rope_scaling"].is_null()) return r;
+  const auto& s = raw["rope_scaling"];
+  if (!s.is_object()) fail(c.path(), "'rope_scaling' must be an object");
+  r.scaling = s.value("rope_type", s.value("type", std::string("default")));
+  auto num = [&](const char* key) -> double {
+    if (!s.contains(key) || !s[key].is_number()) fail(c.path(), std::string("rope_scaling lacks numeric '") + key + "'");
+    return s[key].get<double>();
+  };
+  if (r.scaling == "default") return r;
+  if (r.scaling == "linear" || r.scaling == "dynamic" || r.scaling == "llama3") r.factor = num("factor");
+  if (r.scaling == "dynamic") r.original_ctx = max_pos;
+  if (r.scaling == "llama3") {
+    r.low_freq_factor = num("low_freq_factor");
+    r.high_freq_factor = num("high_freq_factor");
+    r.original_ctx = static_cast<int64_t>(num("original_max_position_embeddings"));
+  }
+  if (r.scaling != "linear" && r.scaling != "dynamic" && r.scaling != "llama3")
+    fail(c.path(), "unsupported rope_scaling type '" + r.scaling + "' (supported: linear, dynamic, llama3)");
+  if (r.factor <= 0) fail(c.path(), "rope_scaling factor must be positive");
+  return r;
+}
+
+void apply_rope(const RopeParams& rope, const Batch& b, float* x, int64_t stride, int n_head,
+                int head_dim) {
+  if (rope.n_rot <= 0) return;
+  if (rope.scaling != "dynamic") {
+    const auto f = rope_inv_freq(rope, 0);
+    rope_inplace(x, b.rows(), stride, b.positions.data(), n_head, head_dim, rope.n_rot, f.data());
+    return;
+  }
+  for (const Segment& s : b.segments) {
+    const auto f = rope_inv_freq(rope, s.length);
+    rope_inplace(x + s.start * stride, s.length, stride, b.positions.data() + s.start, n_head, head_dim,
+                 rope.n_rot, f.data());
+  }
+}
+
+void apply_self_attention(const WeightSet& w, const std::string& blk, const float* x, const Batch& b,
+                          const SelfAttention& a, Workspace& ws, float* out) {
+  const int64_t M = b.rows();
+  const int64_t Dq = int64_t(a.n_head) * a.head_dim, Dkv = int64_t(a.n_head_kv) * a.head_dim;
+  const int64_t W = Dq + 2 * Dkv;  // one row of [q | k | v]
+  float* qkv = ws.buffer("attn.qkv", static_cast<size_t>(M * W));
+  const TensorInfo* fused = w.model().find(blk + "attn_qkv.weight");
+  if (fused) {
+    if (!fused->qkv_per_head) {
+      apply_linear(w, blk + "attn_qkv", x, M, qkv, ws);
+    } else {
+      // Stored per head: projected row = [h0: q k v | h1: q k v | ...]; re-order to [q | k | v].
+      if (a.n_head != a.n_head_kv) fail(w.model().dir(), "per-head fused QKV needs n_head_kv == n_head");
+      float* raw = ws.buffer("attn.qkv_raw", static_cast<size_t>(M * W));
+      apply_linear(w, blk + "attn_qkv", x, M, raw, ws);
+      const int hd = a.head_dim;
+#pragma omp parallel for schedule(static)
+      for (int64_t r = 0; r < M; ++r)
+        for (int h = 0; h < a.n_head; ++h)
+          for (int t = 0; t < 3; ++t)
+            std::copy_n(raw + r * W + (int64_t(h) * 3 + t) * hd, hd, qkv + r * W + t * Dq + int64_t(h) * hd);
+    }
+  } else {
+    float* part = ws.buffer("attn.part", static_cast<size_t>(M * std::max(Dq, Dkv)));
+    const std::pair<const char*, int64_t> parts[] = {{"attn_q", 0}, {"attn_k", Dq}, {"attn_v", Dq + Dkv}};
+    for (const auto& [name, off] : parts) {
+      apply_linear(w, blk + name, x, M, part, ws);
+      const int64_t width = off == 0 ? Dq : Dkv;
+#pragma omp parallel for schedule(static)
+      for (int64_t r = 0; r < M; ++r) std::copy_n(part + r * width, width, qkv + r * W + off);
+    }
+  }
+  if (a.rope) {
+    apply_rope(*a.rope, b, qkv, W, a.n_head, a.head_dim);
+    apply_rope(*a.rope, b, qkv + Dq, W, a.n_head_kv, a.head_dim);
+  }
+  AttentionShape s;
+  s.n_head = a.n_head;
+  s.n_head_kv = a.n_head_kv;
+  s.head_dim = a.head_dim;
+  s.scale = a.scale;
+  s.causal = a.causal;
+  s.alibi_slopes = a.alibi_slopes;
+  float* att = ws.buffer("attn.out", static_cast<size_t>(M * Dq));
+  attention(qkv, W, qkv + Dq, W, qkv + Dq + Dkv, W, b.segments, s, att);
+  apply_linear(w, blk + "attn_output", att, M, out, ws);
+}
+
 void embed(const WeightSet& w, const Batch& b, int64_t D, int position_offset, float* x) {
   const bool has_pos = w.model().find("position_embd.weight") != nullptr;
-  const int64_t n_vocab = w.matrix("token_embd.weight").out;
-  for (int64_t r = 0; r < b.rows(); ++r)
-    if (b.tokens[r] < 0 || b.tokens[r] >= n_vocab)
-      fail(w.model().dir(), "token id " + std::to_string(b.tokens[r]) + " outside the vocabulary");
+  embed_tokens(w, b, D, x);
+  if (has_pos) add_position_embeddings(w, b, D, position_offset, x);
+}
+
+void add_position_embeddings(const WeightSet& w, const Batch& b, int64_t D, int position_offset, float* x) {
 #pragma omp parallel
   {
     std::vector<float> pos(static_cast<size_t>(D));
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < b.rows(); ++r) {
-      float* row = x + r * D;
-      w.embedding_row("token_embd.weight", b.tokens[r], row);
-      if (has_pos) {
-        w.embedding_row("position_embd.weight", b.positions[r] + position_offset, pos.data());
-        for (int64_t d = 0; d < D; ++d) row[d] += pos[d];
-      }
+      w.embedding_row("position_embd.weight", b.positions[r] + position_offset, pos.data());
+      for (int64_t d = 0; d < D; ++d) x[r * D + d] += pos[d];
     }
   }
 }
 
+void embed_tokens(const WeightSet& w, const Batch& b, int64_t D, float* x) {
+  const int64_t n_vocab = w.matrix("token_embd.weight").out;
+  for (int64_t r = 0; r < b.rows(); ++r)
+    if (b.tokens[r] < 0 || b.tokens[r] >= n_vocab)
+      fail(w.model().dir(), "token id " + std::to_string(b.tokens[r]) + " outside the vocabulary");
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < b.rows(); ++r) w.embedding_row("token_embd.weight", b.tokens[r], x + r * D);
+}
+
 bool is_supported_activation(const std::string& name) {
-  for (const char* n : {"gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu"})
+  for (const char* n : {"gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu", "relu", "silu", "swish"})
     if (name == n) return true;
   return false;
 }
@@ -52,12 +161,19 @@ void apply_activation(const std::string& name, float* x, int64_t n) {
     gelu_erf_inplace(x, n);
   else if (name == "relu")
     relu_inplace(x, n);
+  else if (name == "silu" || name == "swish")
+    silu_inplace(x, n);
   else
     fail("activation", "unsupported activation function '" + name + "'");
 }
 
 void output_logits(const WeightSet& w, const float* hidden, int64_t rows, float* logits,
                    Workspace& ws) {
+  if (w.model().find("output_proj.weight")) {  // OPT's project_out: hidden -> word_embed_proj_dim
+    float* proj = ws.buffer("output_proj", static_cast<size_t>(rows * w.matrix("output_proj.weight").out));
+    apply_linear(w, "output_proj", hidden, rows, proj, ws);
+    hidden = proj;
+  }
   apply_linear(w, "output", hidden, rows, logits, ws);
 }
 

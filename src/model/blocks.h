@@ -2,6 +2,8 @@
 #pragma once
 #include <string>
 
+#include "formats/model_config.h"
+#include "kernels/rope.h"
 #include "model/batch.h"
 #include "model/weight_set.h"
 #include "model/workspace.h"
@@ -14,13 +16,45 @@ void apply_linear(const WeightSet& w, const std::string& name, const float* x, i
 // out = LayerNorm(x) with "<name>.weight" / "<name>.bias".
 void apply_layer_norm(const WeightSet& w, const std::string& name, const float* x, int64_t M,
                       int64_t D, float eps, float* out);
+// out = RMSNorm(x) with "<name>.weight".
+void apply_rms_norm(const WeightSet& w, const std::string& name, const float* x, int64_t M,
+                    int64_t D, float eps, float* out);
+// RoPE settings of a config.json: rope_theta (or rotary_emb_base) and rope_scaling (linear,
+// dynamic with max_pos as the original context, llama3), for n_rot rotated dims per head.
+RopeParams read_rope_params(const ModelConfig& c, int n_rot, int64_t max_pos);
+// Rotates the n_head heads (head_dim wide, rows `stride` apart) of every batch row at its
+// position. Frequencies are computed once per segment length (only dynamic NTK scaling needs that).
+void apply_rope(const RopeParams& rope, const Batch& b, float* x, int64_t stride, int n_head,
+                int head_dim);
+
+// One multi-head self-attention sub-layer: projections, optional RoPE / ALiBi, packed
+// attention and the output projection.
+struct SelfAttention {
+  int n_head = 1, n_head_kv = 1, head_dim = 1;
+  float scale = 1.0f;
+  bool causal = true;
+  const RopeParams* rope = nullptr;       // applied to q and k when set (and n_rot > 0)
+  const float* alibi_slopes = nullptr;    // per head
+};
+// out[M, n_embd] = attn_output(attention(x)) for block prefix blk (e.g. "blk.3."). q, k and v come
+// from the fused "attn_qkv" when the model has it (rows [q | k | v], or per head when the tensor
+// is qkv_per_head: the projected rows are then re-ordered to [q | k | v]), else from the separate
+// "attn_q", "attn_k" and "attn_v" (each with its bias when present).
+void apply_self_attention(const WeightSet& w, const std::string& blk, const float* x, const Batch& b,
+                          const SelfAttention& a, Workspace& ws, float* out);
+
 // x[r] = token_embd[tokens[r]] (+ position_embd[positions[r] + position_offset] when present).
 void embed(const WeightSet& w, const Batch& b, int64_t D, int position_offset, float* x);
+// The two halves of embed(): x[r] = token_embd[tokens[r]] (rows D wide) ...
+void embed_tokens(const WeightSet& w, const Batch& b, int64_t D, float* x);
+// ... and x[r] += position_embd[positions[r] + position_offset].
+void add_position_embeddings(const WeightSet& w, const Batch& b, int64_t D, int position_offset, float* x);
 // Whether apply_activation knows this config.json activation name.
 bool is_supported_activation(const std::string& name);
 // In-place activation by its config.json name; throws on names it does not know.
 void apply_activation(const std::string& name, float* x, int64_t n);
-// logits[rows, n_vocab] of hidden rows [row0, row0 + rows) through the "output" head.
+// logits[rows, n_vocab] of hidden rows through the "output" head, after "output_proj" when the
+// model has one (OPT's project_out, hidden_size -> word_embed_proj_dim, a part of the head).
 void output_logits(const WeightSet& w, const float* hidden, int64_t rows, float* logits,
                    Workspace& ws);
 

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "kernels/rope.h"
+
 namespace lq {
 
 struct HParams {
@@ -14,8 +16,16 @@ struct HParams {
   std::optional<int32_t> eos_id;
   bool tied_output = true;        // output head shares token_embd
   bool scale_attn_by_inverse_layer_idx = false;
+  int64_t n_head_dim = 0;          // 0: n_embd / n_head (Llama-family configs may give head_dim)
+  RopeParams rope;                 // rope.n_rot == 0: no rotary embedding
+  bool parallel_residual = false;  // GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x))
+  bool norm_before = true;         // pre-LN blocks; false: post-LN (OPT-350m's do_layer_norm_before)
+  int64_t n_embd_proj = 0;         // OPT word_embed_proj_dim when it differs from n_embd (else 0)
+  // A masked language model (BERT): bidirectional attention, scored by pseudo-log-likelihood
+  // (eval/units.h) instead of next-token prediction.
+  bool masked_lm = false;
 
-  int64_t head_dim() const { return n_embd / n_head; }
+  int64_t head_dim() const { return n_head_dim > 0 ? n_head_dim : n_embd / n_head; }
 };
 
 }  // namespace lq

@@ -55,6 +55,7 @@ std::unique_ptr<Model> Model::load(const std::string& dir) {
       t.kind = kind_of(canonical);
       t.component = component_of(canonical);
       t.in_major = row.in_major;
+      t.qkv_per_head = row.qkv_per_head;
       t.view = view;
       m->tensors_.push_back(std::move(t));
     }

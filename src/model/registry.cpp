@@ -6,7 +6,9 @@
 namespace lq {
 namespace {
 const std::vector<const Architecture*>& registry() {
-  static const std::vector<const Architecture*> r = {&gpt2_architecture()};
+  static const std::vector<const Architecture*> r = {&gpt2_architecture(), &llama_architecture(), &opt_architecture(),
+                                                        &gpt_neox_architecture(), &bloom_architecture(),
+                                                        &bert_architecture()};
   return r;
 }
 }  // namespace

@@ -23,6 +23,7 @@ struct TensorInfo {
   TensorKind kind = TensorKind::Weight;
   Component component = Component::Embeddings;
   bool in_major = false;           // stored [in, out] (GPT-2 Conv1D) rather than [out, in]
+  bool qkv_per_head = false;       // fused QKV rows stored [n_head, 3, head_dim] (see TensorRow)
   const TensorView* view = nullptr;
 
   bool is_matrix() const { return view->shape.size() == 2; }

@@ -148,6 +148,31 @@ TEST(Gelu, MatchesDoubleFormulaOnAGrid) {
   }
 }
 
+TEST(Silu, SwiGluAndBloomGeluMatchDoubleFormulas) {
+  std::vector<float> x(1003);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -12.0f + 24.0f * static_cast<float>(i) / 1002.0f;
+  std::vector<float> up(x.size());
+  for (size_t i = 0; i < up.size(); ++i) up[i] = 0.5f - static_cast<float>(i % 7) * 0.25f;
+  auto s = x, g = x, b = x;
+  silu_inplace(s.data(), static_cast<int64_t>(s.size()));
+  silu_mul_inplace(g.data(), up.data(), static_cast<int64_t>(g.size()));
+  gelu_bloom_inplace(b.data(), static_cast<int64_t>(b.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i];
+    const double rs = v / (1 + std::exp(-v));
+    // transformers' bloom_gelu_forward, with its rounded constants
+    const double rb = v * 0.5 * (1 + std::tanh(0.79788456 * v * (1 + 0.044715 * v * v)));
+    EXPECT_NEAR(s[i], rs, 1e-6 * (1 + std::fabs(rs))) << v;
+    EXPECT_NEAR(g[i], rs * up[i], 1e-6 * (1 + std::fabs(rs * up[i]))) << v;
+    EXPECT_NEAR(b[i], rb, 1e-6 * (1 + std::fabs(rb))) << v;
+  }
+  std::vector<float> big = {1e20f, -1e20f, 0.0f};
+  silu_inplace(big.data(), 3);
+  EXPECT_EQ(big[0], 1e20f);
+  EXPECT_EQ(big[1], 0.0f);
+  EXPECT_EQ(big[2], 0.0f);
+}
+
 TEST(Relu, AndAdd) {
   std::vector<float> x = {-2.0f, -0.0f, 0.0f, 1.5f, -1e-30f, 3.0f, 7.0f};
   relu_inplace(x.data(), static_cast<int64_t>(x.size()));
@@ -213,7 +238,7 @@ TEST(Ops, IdenticalWithOneAndTwoThreads) {
   const auto x = random_vec(static_cast<size_t>(M * D), 77, -4.0f, 4.0f);
   const auto g = random_vec(static_cast<size_t>(D), 78);
   const auto b = random_vec(static_cast<size_t>(D), 79);
-  std::vector<float> ln[2], rms[2], gt[2], ge[2];
+  std::vector<float> ln[2], rms[2], gt[2], ge[2], si[2], sm[2], gb[2];
   for (int t = 0; t < 2; ++t)
     with_threads(t + 1, [&] {
       ln[t].resize(x.size());
@@ -224,12 +249,19 @@ TEST(Ops, IdenticalWithOneAndTwoThreads) {
       ge[t] = x;
       gelu_tanh_inplace(gt[t].data(), M * D);
       gelu_erf_inplace(ge[t].data(), M * D);
+      si[t] = sm[t] = gb[t] = x;
+      silu_inplace(si[t].data(), M * D);
+      silu_mul_inplace(sm[t].data(), x.data(), M * D);
+      gelu_bloom_inplace(gb[t].data(), M * D);
     });
   const size_t bytes = x.size() * sizeof(float);
   EXPECT_EQ(0, std::memcmp(ln[0].data(), ln[1].data(), bytes));
   EXPECT_EQ(0, std::memcmp(rms[0].data(), rms[1].data(), bytes));
   EXPECT_EQ(0, std::memcmp(gt[0].data(), gt[1].data(), bytes));
   EXPECT_EQ(0, std::memcmp(ge[0].data(), ge[1].data(), bytes));
+  EXPECT_EQ(0, std::memcmp(si[0].data(), si[1].data(), bytes));
+  EXPECT_EQ(0, std::memcmp(sm[0].data(), sm[1].data(), bytes));
+  EXPECT_EQ(0, std::memcmp(gb[0].data(), gb[1].data(), bytes));
 }
 
 }  // namespace

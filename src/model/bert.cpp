@@ -1,0 +1,128 @@
+// BERT as a masked language model, as Hugging Face defines it (BertForMaskedLM): word +
+// learned position + token-type (row 0: single-sentence input) embeddings and a LayerNorm,
+// post-LayerNorm encoder blocks with bidirectional attention, a GELU feed-forward, and the MLM
+// head: transform (dense, activation, LayerNorm) then a decoder tied to the word embeddings plus
+// its own bias. Scored by pseudo-log-likelihood (HParams::masked_lm; see eval/units.h).
+//
+// Canonical names: token_types = token_type_embeddings; blk.N.attn_norm / blk.N.ffn_norm are the
+// post-LN norms after the attention and feed-forward residuals (as for OPT-350m); the MLM
+// transform is output_transform (dense) and output_norm (its LayerNorm); output.weight is the
+// tied embedding and output.bias is cls.predictions.bias.
+#include <cmath>
+
+#include "core/error.h"
+#include "kernels/ops.h"
+#include "model/arch.h"
+#include "model/blocks.h"
+
+namespace lq {
+namespace {
+
+HParams read_bert(const ModelConfig& c) {
+  HParams h;
+  h.n_embd = c.get_int({"hidden_size"});
+  h.n_head = c.get_int({"num_attention_heads"});
+  h.n_head_kv = h.n_head;
+  h.n_layer = c.get_int({"num_hidden_layers"});
+  h.n_vocab = c.get_int({"vocab_size"});
+  h.n_ctx = c.get_int({"max_position_embeddings"});
+  h.n_ff = c.get_int({"intermediate_size"});
+  h.norm_eps = static_cast<float>(c.get_float({"layer_norm_eps"}, 1e-12));
+  h.activation = c.get_string({"hidden_act"}, "gelu");
+  h.tied_output = c.get_bool({"tie_word_embeddings"}, true);
+  h.norm_before = false;
+  h.masked_lm = true;
+  for (auto [key, v] : {std::pair{"hidden_size", h.n_embd}, {"num_attention_heads", h.n_head},
+                        {"num_hidden_layers", h.n_layer}, {"vocab_size", h.n_vocab},
+                        {"max_position_embeddings", h.n_ctx}, {"intermediate_size", h.n_ff},
+                        {"type_vocab_size", c.get_int({"type_vocab_size"}, 2)}})
+    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
+  if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of num_attention_heads");
+  if (!is_supported_activation(h.activation)) fail(c.path(), "unsupported hidden_act '" + h.activation + "'");
+  const std::string pos = c.get_string({"position_embedding_type"}, "absolute");
+  if (pos != "absolute") fail(c.path(), "position_embedding_type '" + pos + "' is not supported");
+  if (!h.tied_output) fail(c.path(), "BERT with an untied MLM decoder is not supported");
+  return h;
+}
+
+std::vector<TensorRow> bert_tensors(const HParams& h) {
+  const int64_t D = h.n_embd, F = h.n_ff;
+  auto pre = [](const std::string& n) { return std::vector<std::string>{"bert." + n, n}; };
+  std::vector<TensorRow> t = {
+      {"token_embd.weight", pre("embeddings.word_embeddings.weight"), false, true, {h.n_vocab, D}},
+      {"position_embd.weight", pre("embeddings.position_embeddings.weight"), false, true, {h.n_ctx, D}},
+      {"token_types.weight", pre("embeddings.token_type_embeddings.weight"), false, true, {}},
+      {"token_embd_norm.weight", pre("embeddings.LayerNorm.weight"), false, true, {D}},
+      {"token_embd_norm.bias", pre("embeddings.LayerNorm.bias"), false, true, {D}},
+      {"output_transform.weight", {"cls.predictions.transform.dense.weight"}, false, true, {D, D}},
+      {"output_transform.bias", {"cls.predictions.transform.dense.bias"}, false, true, {D}},
+      {"output_norm.weight", {"cls.predictions.transform.LayerNorm.weight"}, false, true, {D}},
+      {"output_norm.bias", {"cls.predictions.transform.LayerNorm.bias"}, false, true, {D}},
+      {"output.bias", {"cls.predictions.bias", "cls.predictions.decoder.bias"}, false, true, {h.n_vocab}},
+  };
+  struct Block {
+    const char *canon, *hf;
+    int64_t out, in;  // in == 0: a norm
+  };
+  const Block blocks[] = {{"attn_q", "attention.self.query", D, D},         {"attn_k", "attention.self.key", D, D},
+                          {"attn_v", "attention.self.value", D, D},         {"attn_output", "attention.output.dense", D, D},
+                          {"attn_norm", "attention.output.LayerNorm", D, 0}, {"ffn_up", "intermediate.dense", F, D},
+                          {"ffn_down", "output.dense", D, F},               {"ffn_norm", "output.LayerNorm", D, 0}};
+  for (const Block& b : blocks) {
+    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("encoder.layer.{L}.") + b.hf;
+    t.push_back({canon + ".weight", pre(hf + ".weight"), false, true,
+                 b.in ? std::vector<int64_t>{b.out, b.in} : std::vector<int64_t>{b.out}});
+    t.push_back({canon + ".bias", pre(hf + ".bias"), false, true, {b.out}});
+  }
+  return t;
+}
+
+void bert_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+  const HParams& hp = m.hparams();
+  const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
+  for (int32_t p : b.positions)
+    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than max_position_embeddings=" + std::to_string(hp.n_ctx));
+  float* x = ws.buffer("x", M * D);
+  float* h = ws.buffer("h", M * D);
+  float* ff = ws.buffer("ff", M * F);
+  embed(w, b, D, 0, h);
+  std::vector<float> type0(static_cast<size_t>(D));  // token_type_ids are all 0
+  w.embedding_row("token_types.weight", 0, type0.data());
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < M; ++r)
+    for (int64_t d = 0; d < D; ++d) h[r * D + d] += type0[d];
+  apply_layer_norm(w, "token_embd_norm", h, M, D, hp.norm_eps, x);
+  SelfAttention a;
+  a.n_head = a.n_head_kv = static_cast<int>(hp.n_head);
+  a.head_dim = static_cast<int>(hp.head_dim());
+  a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
+  a.causal = false;
+  for (int l = 0; l < hp.n_layer; ++l) {
+    const std::string blk = "blk." + std::to_string(l) + ".";
+    apply_self_attention(w, blk, x, b, a, ws, h);
+    add_inplace(x, h, M * D);
+    apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, x);
+    apply_linear(w, blk + "ffn_up", x, M, ff, ws);
+    apply_activation(hp.activation, ff, M * F);
+    apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+    add_inplace(x, h, M * D);
+    apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, x);
+  }
+  // MLM head transform (for every row; the decoder itself runs only on scored rows).
+  apply_linear(w, "output_transform", x, M, h, ws);
+  apply_activation(hp.activation, h, M * D);
+  apply_layer_norm(w, "output_norm", h, M, D, hp.norm_eps, ws.hidden(M * D));
+}
+
+}  // namespace
+
+const Architecture& bert_architecture() {
+  static const Architecture a{"bert", {"bert"}, read_bert, bert_tensors, bert_forward,
+                              {"pooler.dense.weight", "pooler.dense.bias", "cls.seq_relationship.weight",
+                               "cls.seq_relationship.bias", "cls.predictions.decoder.weight",
+                               "cls.predictions.decoder.bias", "embeddings.position_ids"},
+                              nullptr};
+  return a;
+}
+
+}  // namespace lq

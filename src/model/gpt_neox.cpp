@@ -1,0 +1,112 @@
+// GPT-NeoX / Pythia as Hugging Face defines it (GPTNeoXForCausalLM): pre-LayerNorm blocks with
+// parallel (use_parallel_residual) or sequential residuals, partial rotary embeddings (the first
+// rotary_pct of each head, base rotary_emb_base), a fused query_key_value projection whose
+// output rows are stored per head ([n_head, 3, head_dim]: a layout quirk declared in the
+// tensor table, qkv_per_head), a GELU feed-forward and an untied head (embed_out).
+#include <cmath>
+
+#include "core/error.h"
+#include "kernels/ops.h"
+#include "model/arch.h"
+#include "model/blocks.h"
+
+namespace lq {
+namespace {
+
+HParams read_gpt_neox(const ModelConfig& c) {
+  HParams h;
+  h.n_embd = c.get_int({"hidden_size"});
+  h.n_head = c.get_int({"num_attention_heads"});
+  h.n_head_kv = h.n_head;
+  h.n_layer = c.get_int({"num_hidden_layers"});
+  h.n_vocab = c.get_int({"vocab_size"});
+  h.n_ctx = c.get_int({"max_position_embeddings"});
+  h.n_ff = c.get_int({"intermediate_size"});
+  h.norm_eps = static_cast<float>(c.get_float({"layer_norm_eps"}, 1e-5));
+  h.activation = c.get_string({"hidden_act"}, "gelu");
+  h.tied_output = c.get_bool({"tie_word_embeddings"}, false);
+  h.parallel_residual = c.get_bool({"use_parallel_residual"}, true);
+  if (auto b = c.find_int({"bos_token_id"})) h.bos_id = static_cast<int32_t>(*b);
+  if (auto e = c.find_int({"eos_token_id"})) h.eos_id = static_cast<int32_t>(*e);
+  for (auto [key, v] : {std::pair{"hidden_size", h.n_embd}, {"num_attention_heads", h.n_head},
+                        {"num_hidden_layers", h.n_layer}, {"vocab_size", h.n_vocab},
+                        {"max_position_embeddings", h.n_ctx}, {"intermediate_size", h.n_ff}})
+    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
+  if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of num_attention_heads");
+  if (!is_supported_activation(h.activation)) fail(c.path(), "unsupported hidden_act '" + h.activation + "'");
+  if (!c.get_bool({"attention_bias"}, true)) fail(c.path(), "attention_bias=false is not supported");
+  // transformers: rotary_ndims = int(head_size * rotary_pct)
+  const auto n_rot = static_cast<int>(static_cast<double>(h.head_dim()) * c.get_float({"rotary_pct"}, 0.25));
+  if (n_rot % 2 != 0) fail(c.path(), "rotary_pct must give an even number of rotary dims");
+  h.rope = read_rope_params(c, n_rot, h.n_ctx);
+  return h;
+}
+
+std::vector<TensorRow> gpt_neox_tensors(const HParams& h) {
+  const int64_t D = h.n_embd, F = h.n_ff;
+  std::vector<TensorRow> t = {
+      {"token_embd.weight", {"gpt_neox.embed_in.weight"}, false, true, {h.n_vocab, D}},
+      {"output_norm.weight", {"gpt_neox.final_layer_norm.weight"}, false, true, {D}},
+      {"output_norm.bias", {"gpt_neox.final_layer_norm.bias"}, false, true, {D}},
+  };
+  if (!h.tied_output) t.push_back({"output.weight", {"embed_out.weight"}, false, true, {h.n_vocab, D}});
+  struct Block {
+    const char *canon, *hf;
+    int64_t out, in;  // in == 0: a norm
+  };
+  const Block blocks[] = {{"attn_norm", "input_layernorm", D, 0},      {"attn_qkv", "attention.query_key_value", 3 * D, D},
+                          {"attn_output", "attention.dense", D, D},     {"ffn_norm", "post_attention_layernorm", D, 0},
+                          {"ffn_up", "mlp.dense_h_to_4h", F, D},        {"ffn_down", "mlp.dense_4h_to_h", D, F}};
+  for (const Block& b : blocks) {
+    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("gpt_neox.layers.{L}.") + b.hf;
+    const bool per_head = std::string(b.canon) == "attn_qkv";
+    TensorRow wr{canon + ".weight", {hf + ".weight"}, false, true,
+                 b.in ? std::vector<int64_t>{b.out, b.in} : std::vector<int64_t>{b.out}};
+    TensorRow br{canon + ".bias", {hf + ".bias"}, false, true, {b.out}};
+    wr.qkv_per_head = br.qkv_per_head = per_head;
+    t.push_back(wr);
+    t.push_back(br);
+  }
+  return t;
+}
+
+void gpt_neox_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+  const HParams& hp = m.hparams();
+  const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
+  for (int32_t p : b.positions)
+    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than max_position_embeddings=" + std::to_string(hp.n_ctx));
+  float* x = ws.buffer("x", M * D);
+  float* h = ws.buffer("h", M * D);
+  float* att = ws.buffer("att", M * D);
+  float* ff = ws.buffer("ff", M * F);
+  embed(w, b, D, 0, x);
+  SelfAttention a;
+  a.n_head = a.n_head_kv = static_cast<int>(hp.n_head);
+  a.head_dim = static_cast<int>(hp.head_dim());
+  a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
+  a.rope = &hp.rope;
+  for (int l = 0; l < hp.n_layer; ++l) {
+    const std::string blk = "blk." + std::to_string(l) + ".";
+    apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
+    apply_self_attention(w, blk, h, b, a, ws, att);
+    // parallel: x + attn(ln1(x)) + mlp(ln2(x));  sequential: y = x + attn(ln1(x)); y + mlp(ln2(y))
+    if (!hp.parallel_residual) add_inplace(x, att, M * D);
+    apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
+    apply_linear(w, blk + "ffn_up", h, M, ff, ws);
+    apply_activation(hp.activation, ff, M * F);
+    apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+    if (hp.parallel_residual) add_inplace(h, att, M * D);  // mlp + attn, then + x (transformers' order)
+    add_inplace(x, h, M * D);
+  }
+  apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
+}
+
+}  // namespace
+
+const Architecture& gpt_neox_architecture() {
+  static const Architecture a{"gpt_neox", {"gpt_neox"}, read_gpt_neox, gpt_neox_tensors, gpt_neox_forward,
+                              {".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq"}, nullptr};
+  return a;
+}
+
+}  // namespace lq

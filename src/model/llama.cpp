@@ -1,0 +1,120 @@
+// The Llama family as Hugging Face defines it (LlamaForCausalLM, MistralForCausalLM,
+// Qwen2ForCausalLM): RMSNorm pre-norm blocks, RoPE (rotate_half form; rope_scaling linear,
+// dynamic or llama3), grouped-query attention with separate q/k/v projections (biased in Qwen2
+// or with attention_bias), a SwiGLU feed-forward, and a tied or untied output head.
+#include <cmath>
+
+#include "core/error.h"
+#include "kernels/ops.h"
+#include "model/arch.h"
+#include "model/blocks.h"
+
+namespace lq {
+namespace {
+
+HParams read_llama(const ModelConfig& c) {
+  HParams h;
+  h.n_embd = c.get_int({"hidden_size"});
+  h.n_head = c.get_int({"num_attention_heads"});
+  h.n_head_kv = c.get_int({"num_key_value_heads"}, h.n_head);
+  h.n_layer = c.get_int({"num_hidden_layers"});
+  h.n_vocab = c.get_int({"vocab_size"});
+  h.n_ctx = c.get_int({"max_position_embeddings"});
+  h.n_ff = c.get_int({"intermediate_size"});
+  h.norm_eps = static_cast<float>(c.get_float({"rms_norm_eps"}, 1e-6));
+  h.activation = c.get_string({"hidden_act"}, "silu");
+  h.tied_output = c.get_bool({"tie_word_embeddings"}, false);
+  if (auto b = c.find_int({"bos_token_id"})) h.bos_id = static_cast<int32_t>(*b);
+  if (auto e = c.find_int({"eos_token_id"})) h.eos_id = static_cast<int32_t>(*e);
+  for (auto [key, v] : {std::pair{"hidden_size", h.n_embd}, {"num_attention_heads", h.n_head},
+                        {"num_key_value_heads", h.n_head_kv}, {"num_hidden_layers", h.n_layer},
+                        {"vocab_size", h.n_vocab}, {"max_position_embeddings", h.n_ctx},
+                        {"intermediate_size", h.n_ff}})
+    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
+  if (h.n_head % h.n_head_kv != 0) fail(c.path(), "num_attention_heads must be a multiple of num_key_value_heads");
+  h.n_head_dim = c.get_int({"head_dim"}, 0);
+  if (h.n_head_dim <= 0) {
+    if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of num_attention_heads");
+    h.n_head_dim = h.n_embd / h.n_head;
+  }
+  if (h.n_head_dim % 2 != 0) fail(c.path(), "head_dim must be even for rotary embeddings");
+  if (h.activation != "silu" && h.activation != "swish")
+    fail(c.path(), "unsupported hidden_act '" + h.activation + "' (the Llama family uses silu)");
+  h.rope = read_rope_params(c, static_cast<int>(h.n_head_dim), h.n_ctx);
+  // Dynamic NTK scaling exists to run past the trained context: allow factor x positions.
+  if (h.rope.scaling == "dynamic") h.n_ctx = static_cast<int64_t>(h.n_ctx * h.rope.factor);
+  // Sliding-window attention (Mistral) is not implemented: within the window it is plain
+  // causal attention, so sequences are limited to the window.
+  const bool sliding = c.model_type() == "mistral" || c.get_bool({"use_sliding_window"}, false);
+  if (sliding)
+    if (auto wnd = c.find_int({"sliding_window"}); wnd && *wnd > 0 && *wnd < h.n_ctx) h.n_ctx = *wnd;
+  return h;
+}
+
+std::vector<TensorRow> llama_tensors(const HParams& h) {
+  const int64_t D = h.n_embd, F = h.n_ff, Dq = h.n_head * h.head_dim(), Dkv = h.n_head_kv * h.head_dim();
+  std::vector<TensorRow> t = {
+      {"token_embd.weight", {"model.embed_tokens.weight"}, false, true, {h.n_vocab, D}},
+      {"output_norm.weight", {"model.norm.weight"}, false, true, {D}},
+  };
+  if (!h.tied_output) t.push_back({"output.weight", {"lm_head.weight"}, false, true, {h.n_vocab, D}});
+  struct Block {
+    const char *canon, *hf;
+    int64_t out, in;  // in == 0: a norm
+  };
+  const Block blocks[] = {{"attn_norm", "input_layernorm", D, 0},       {"attn_q", "self_attn.q_proj", Dq, D},
+                          {"attn_k", "self_attn.k_proj", Dkv, D},        {"attn_v", "self_attn.v_proj", Dkv, D},
+                          {"attn_output", "self_attn.o_proj", D, Dq},    {"ffn_norm", "post_attention_layernorm", D, 0},
+                          {"ffn_gate", "mlp.gate_proj", F, D},           {"ffn_up", "mlp.up_proj", F, D},
+                          {"ffn_down", "mlp.down_proj", D, F}};
+  for (const Block& b : blocks) {
+    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("model.layers.{L}.") + b.hf;
+    t.push_back({canon + ".weight", {hf + ".weight"}, false, true,
+                 b.in ? std::vector<int64_t>{b.out, b.in} : std::vector<int64_t>{b.out}});
+    // Biases: Qwen2's q/k/v always, Llama's with attention_bias / mlp_bias. Optional rows: the
+    // checkpoint decides; a bias transformers would ignore cannot be present in its state dict.
+    if (b.in) t.push_back({canon + ".bias", {hf + ".bias"}, false, false, {b.out}});
+  }
+  return t;
+}
+
+void llama_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+  const HParams& hp = m.hparams();
+  const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
+  for (int32_t p : b.positions)
+    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than the context of " + std::to_string(hp.n_ctx));
+  float* x = ws.buffer("x", M * D);
+  float* h = ws.buffer("h", M * D);
+  float* gate = ws.buffer("gate", M * F);
+  float* up = ws.buffer("up", M * F);
+  embed(w, b, D, 0, x);
+  SelfAttention a;
+  a.n_head = static_cast<int>(hp.n_head);
+  a.n_head_kv = static_cast<int>(hp.n_head_kv);
+  a.head_dim = static_cast<int>(hp.head_dim());
+  a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
+  a.rope = &hp.rope;
+  for (int l = 0; l < hp.n_layer; ++l) {
+    const std::string blk = "blk." + std::to_string(l) + ".";
+    apply_rms_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
+    apply_self_attention(w, blk, h, b, a, ws, h);
+    add_inplace(x, h, M * D);
+    apply_rms_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
+    apply_linear(w, blk + "ffn_gate", h, M, gate, ws);
+    apply_linear(w, blk + "ffn_up", h, M, up, ws);
+    silu_mul_inplace(gate, up, M * F);
+    apply_linear(w, blk + "ffn_down", gate, M, h, ws);
+    add_inplace(x, h, M * D);
+  }
+  apply_rms_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
+}
+
+}  // namespace
+
+const Architecture& llama_architecture() {
+  static const Architecture a{"llama", {"llama", "mistral", "qwen2"}, read_llama, llama_tensors, llama_forward,
+                              {".rotary_emb.inv_freq", "lm_head.weight"}, nullptr};
+  return a;
+}
+
+}  // namespace lq

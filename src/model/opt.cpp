@@ -1,0 +1,134 @@
+// OPT as Hugging Face defines it (OPTForCausalLM): learned positions offset by 2, separate
+// biased q/k/v projections, ReLU feed-forward, pre-LayerNorm blocks (do_layer_norm_before, all
+// sizes but 350m) or post-LayerNorm blocks (opt-350m), project_in / project_out when
+// word_embed_proj_dim differs from hidden_size (opt-350m), and a head tied to the embeddings.
+// project_in is canonical "token_embd_proj" (embeddings), project_out "output_proj" (output,
+// applied by output_logits before the head, so hidden rows stay hidden_size wide).
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "kernels/ops.h"
+#include "model/arch.h"
+#include "model/blocks.h"
+
+namespace lq {
+namespace {
+
+constexpr int kPositionOffset = 2;  // OPTLearnedPositionalEmbedding.offset
+
+HParams read_opt(const ModelConfig& c) {
+  HParams h;
+  h.n_embd = c.get_int({"hidden_size"});
+  h.n_head = c.get_int({"num_attention_heads"});
+  h.n_head_kv = h.n_head;
+  h.n_layer = c.get_int({"num_hidden_layers"});
+  h.n_vocab = c.get_int({"vocab_size"});
+  h.n_ctx = c.get_int({"max_position_embeddings"});
+  h.n_ff = c.get_int({"ffn_dim"});
+  h.norm_eps = 1e-5f;  // nn.LayerNorm's default; OPT configs have no epsilon
+  h.activation = c.get_string({"activation_function"}, "relu");
+  h.tied_output = c.get_bool({"tie_word_embeddings"}, true);
+  h.norm_before = c.get_bool({"do_layer_norm_before"}, true);
+  const int64_t proj = c.get_int({"word_embed_proj_dim"}, h.n_embd);
+  h.n_embd_proj = proj == h.n_embd ? 0 : proj;
+  if (auto b = c.find_int({"bos_token_id"})) h.bos_id = static_cast<int32_t>(*b);
+  if (auto e = c.find_int({"eos_token_id"})) h.eos_id = static_cast<int32_t>(*e);
+  for (auto [key, v] : {std::pair{"hidden_size", h.n_embd}, {"num_attention_heads", h.n_head},
+                        {"num_hidden_layers", h.n_layer}, {"vocab_size", h.n_vocab},
+                        {"max_position_embeddings", h.n_ctx}, {"ffn_dim", h.n_ff}, {"word_embed_proj_dim", proj}})
+    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
+  if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of num_attention_heads");
+  if (!is_supported_activation(h.activation))
+    fail(c.path(), "unsupported activation_function '" + h.activation + "'");
+  if (!c.get_bool({"enable_bias"}, true)) fail(c.path(), "enable_bias=false is not supported");
+  if (!c.get_bool({"layer_norm_elementwise_affine"}, true))
+    fail(c.path(), "layer_norm_elementwise_affine=false is not supported");
+  if (c.get_bool({"_remove_final_layer_norm"}, false)) fail(c.path(), "_remove_final_layer_norm is not supported");
+  return h;
+}
+
+std::vector<TensorRow> opt_tensors(const HParams& h) {
+  const int64_t D = h.n_embd, F = h.n_ff, P = h.n_embd_proj ? h.n_embd_proj : D;
+  // Hub checkpoints (OPTModel weights) may lack the "model." prefix.
+  auto both = [](const std::string& n) { return std::vector<std::string>{"model.decoder." + n, "decoder." + n}; };
+  std::vector<TensorRow> t = {
+      {"token_embd.weight", both("embed_tokens.weight"), false, true, {h.n_vocab, P}},
+      {"position_embd.weight", both("embed_positions.weight"), false, true, {h.n_ctx + kPositionOffset, D}},
+  };
+  if (h.n_embd_proj) {
+    t.push_back({"token_embd_proj.weight", both("project_in.weight"), false, true, {D, P}});
+    t.push_back({"output_proj.weight", both("project_out.weight"), false, true, {P, D}});
+  }
+  if (h.norm_before) {
+    t.push_back({"output_norm.weight", both("final_layer_norm.weight"), false, true, {D}});
+    t.push_back({"output_norm.bias", both("final_layer_norm.bias"), false, true, {D}});
+  }
+  if (!h.tied_output) t.push_back({"output.weight", {"lm_head.weight"}, false, true, {h.n_vocab, P}});
+  struct Block {
+    const char *canon, *hf;
+    int64_t out, in;  // in == 0: a norm
+  };
+  const Block blocks[] = {{"attn_norm", "self_attn_layer_norm", D, 0}, {"attn_q", "self_attn.q_proj", D, D},
+                          {"attn_k", "self_attn.k_proj", D, D},        {"attn_v", "self_attn.v_proj", D, D},
+                          {"attn_output", "self_attn.out_proj", D, D}, {"ffn_norm", "final_layer_norm", D, 0},
+                          {"ffn_up", "fc1", F, D},                     {"ffn_down", "fc2", D, F}};
+  for (const Block& b : blocks) {
+    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("layers.{L}.") + b.hf;
+    t.push_back({canon + ".weight", both(hf + ".weight"), false, true,
+                 b.in ? std::vector<int64_t>{b.out, b.in} : std::vector<int64_t>{b.out}});
+    t.push_back({canon + ".bias", both(hf + ".bias"), false, true, {b.out}});
+  }
+  return t;
+}
+
+void opt_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+  const HParams& hp = m.hparams();
+  const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
+  for (int32_t p : b.positions)
+    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than max_position_embeddings=" + std::to_string(hp.n_ctx));
+  float* x = ws.buffer("x", M * D);
+  float* h = ws.buffer("h", M * D);
+  float* ff = ws.buffer("ff", M * F);
+  if (hp.n_embd_proj) {
+    float* e = ws.buffer("embd_proj", M * hp.n_embd_proj);
+    embed_tokens(w, b, hp.n_embd_proj, e);
+    apply_linear(w, "token_embd_proj", e, M, x, ws);
+  } else {
+    embed_tokens(w, b, D, x);
+  }
+  add_position_embeddings(w, b, D, kPositionOffset, x);
+  SelfAttention a;
+  a.n_head = a.n_head_kv = static_cast<int>(hp.n_head);
+  a.head_dim = static_cast<int>(hp.head_dim());
+  // transformers scales the query before q.k; the same product up to float rounding.
+  a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
+  for (int l = 0; l < hp.n_layer; ++l) {
+    const std::string blk = "blk." + std::to_string(l) + ".";
+    // Pre-LN: x += attn(norm(x)); post-LN (opt-350m): x = norm(x + attn(x)). Same for the FFN.
+    if (hp.norm_before) apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
+    apply_self_attention(w, blk, hp.norm_before ? h : x, b, a, ws, h);
+    add_inplace(x, h, M * D);
+    if (!hp.norm_before) apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, x);
+    if (hp.norm_before) apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
+    apply_linear(w, blk + "ffn_up", hp.norm_before ? h : x, M, ff, ws);
+    apply_activation(hp.activation, ff, M * F);
+    apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+    add_inplace(x, h, M * D);
+    if (!hp.norm_before) apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, x);
+  }
+  float* out = ws.hidden(M * D);
+  if (hp.norm_before)
+    apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, out);
+  else
+    std::copy_n(x, M * D, out);
+}
+
+}  // namespace
+
+const Architecture& opt_architecture() {
+  static const Architecture a{"opt", {"opt"}, read_opt, opt_tensors, opt_forward, {"lm_head.weight"}, nullptr};
+  return a;
+}
+
+}  // namespace lq
