@@ -56,6 +56,14 @@ struct Samples {
 
 bool contains_zero(const Estimate& e) { return !(e.lo > 0 || e.hi < 0); }
 
+// Whether a ratio with this denominator is unstable: its interval contains zero. Without
+// replicates (--bootstrap 0) there is no interval, and only a zero (or non-finite) denominator
+// makes the ratio meaningless.
+bool unstable_denominator(const Estimate& e, int replicates) {
+  if (replicates == 0) return !(std::isfinite(e.value) && e.value != 0);
+  return contains_zero(e);
+}
+
 }  // namespace
 
 std::vector<std::string> default_low_resource(const std::vector<std::string>& langs, const std::string& reference) {
@@ -97,8 +105,10 @@ Comparison compare_plans(const std::vector<LanguageScores>& langs, const std::ve
     // The reference language's denominators decide stability of this plan's ratios.
     bool deg_ref_zero = true, dnll_ref_zero = true;
     if (s > 0 && ref >= 0) {
-      deg_ref_zero = contains_zero(sample(ref, [&](const Totals& t, const Totals&) { return degradation(t, s); }).estimate(conf));
-      dnll_ref_zero = contains_zero(sample(ref, [&](const Totals& t, const Totals&) { return t.nll[s] - t.nll[0]; }).estimate(conf));
+      deg_ref_zero = unstable_denominator(
+          sample(ref, [&](const Totals& t, const Totals&) { return degradation(t, s); }).estimate(conf), B);
+      dnll_ref_zero = unstable_denominator(
+          sample(ref, [&](const Totals& t, const Totals&) { return t.nll[s] - t.nll[0]; }).estimate(conf), B);
     }
     for (size_t l = 0; l < L; ++l) {
       PlanLanguageRow row;

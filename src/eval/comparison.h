@@ -6,7 +6,8 @@
 // language, and every plan, FP included, is measured on that same resample. Languages with the
 // same number of units get the same draw, so on a parallel corpus replicate r resamples the
 // same sentences in every language and cross-language ratios stay paired too. A ratio whose
-// denominator's interval contains zero is marked unstable and given no value.
+// denominator's interval contains zero is marked unstable and given no value; with no
+// replicates (no interval), only a denominator of exactly zero makes it unstable.
 #pragma once
 #include <cstdint>
 #include <map>
