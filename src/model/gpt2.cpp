@@ -102,7 +102,7 @@ nlohmann::json gpt2_config(const HParams& h) {
                       {"n_embd", h.n_embd},            {"n_head", h.n_head},
                       {"n_layer", h.n_layer},          {"n_positions", h.n_ctx},
                       {"n_inner", h.n_ff},             {"vocab_size", h.n_vocab},
-                      {"layer_norm_epsilon", h.norm_eps}, {"activation_function", h.activation},
+                      {"layer_norm_epsilon", h.norm_eps}, {"activation_function", h.activation.empty() ? "gelu_new" : h.activation},
                       {"tie_word_embeddings", true},   {"scale_attn_weights", true}};
   if (h.bos_id) c["bos_token_id"] = *h.bos_id;
   if (h.eos_id) c["eos_token_id"] = *h.eos_id;

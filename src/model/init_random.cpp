@@ -25,6 +25,7 @@ void write_random_checkpoint(const std::string& dir, const RandomInitOptions& op
   SafetensorsWriter writer;
   writer.set_metadata("format", "pt");
   for (const TensorRow& row : arch.tensor_table(hp)) {
+    if (!row.required) continue;  // optional variants (e.g. Llama's attention biases) are left out
     const bool per_layer = row.canonical.find("{L}") != std::string::npos;
     for (int l = 0; l < (per_layer ? hp.n_layer : 1); ++l) {
       const std::string canonical = with_layer(row.canonical, l);

@@ -109,11 +109,30 @@ void llama_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace
   apply_rms_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
 }
 
+nlohmann::json llama_config(const HParams& h) {
+  nlohmann::json c = {{"model_type", "llama"},
+                      {"architectures", {"LlamaForCausalLM"}},
+                      {"hidden_size", h.n_embd},
+                      {"intermediate_size", h.n_ff},
+                      {"num_attention_heads", h.n_head},
+                      {"num_key_value_heads", h.n_head_kv},
+                      {"num_hidden_layers", h.n_layer},
+                      {"vocab_size", h.n_vocab},
+                      {"max_position_embeddings", h.n_ctx},
+                      {"rms_norm_eps", h.norm_eps},
+                      {"rope_theta", 10000.0},
+                      {"hidden_act", "silu"},
+                      {"tie_word_embeddings", h.tied_output}};
+  if (h.bos_id) c["bos_token_id"] = *h.bos_id;
+  if (h.eos_id) c["eos_token_id"] = *h.eos_id;
+  return c;
+}
+
 }  // namespace
 
 const Architecture& llama_architecture() {
   static const Architecture a{"llama", {"llama", "mistral", "qwen2"}, read_llama, llama_tensors, llama_forward,
-                              {".rotary_emb.inv_freq", "lm_head.weight"}, nullptr};
+                              {".rotary_emb.inv_freq", "lm_head.weight"}, llama_config};
   return a;
 }
 

@@ -113,3 +113,19 @@ def test_plan_show_layer0(tmp_path):
     names = {t["canonical"] for t in j["tensors"]}
     assert {"blk.0.attn_q.weight", "blk.0.ffn_gate.weight", "output.weight"} <= names
     run_lq("plan", "show", "layer0", "--model", tmp_path / "ckpt")
+
+
+def test_init_writes_a_llama_transformers_loads(tmp_path, lines):
+    """`langquant init --arch llama` writes a checkpoint that transformers loads with no missing or
+    unused weights, and both score it identically (the 7B benchmark's checkpoints come from it)."""
+    from conftest import GPT2_TOKENIZER
+    from transformers import LlamaForCausalLM
+    ckpt = tmp_path / "init"
+    run_lq("init", "--arch", "llama", "--out", ckpt, "--tokenizer", GPT2_TOKENIZER / "tokenizer.json",
+           "--layers", 2, "--hidden", 64, "--heads", 4, "--kv-heads", 2, "--ffn", 160, "--untied",
+           "--dtype", "bf16", "--std", 0.1)
+    ref, info = LlamaForCausalLM.from_pretrained(ckpt, torch_dtype=torch.float32, output_loading_info=True)
+    assert not info["missing_keys"] and not info["unexpected_keys"]
+    assert ref.config.num_key_value_heads == 2 and not ref.config.tie_word_embeddings
+    worst, _ = compare_causal(tmp_path, ckpt, ref.eval(), lines)
+    assert worst <= 1e-4
