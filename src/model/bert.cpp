@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "kernels/ops.h"
 #include "model/arch.h"
+#include "model/block_table.h"
 #include "model/blocks.h"
 
 namespace lq {
@@ -60,28 +61,23 @@ std::vector<TensorRow> bert_tensors(const HParams& h) {
       {"output_norm.bias", {"cls.predictions.transform.LayerNorm.bias"}, false, true, {D}},
       {"output.bias", {"cls.predictions.bias", "cls.predictions.decoder.bias"}, false, true, {h.n_vocab}},
   };
-  struct Block {
-    const char *canon, *hf;
-    int64_t out, in;  // in == 0: a norm
-  };
-  const Block blocks[] = {{"attn_q", "attention.self.query", D, D},         {"attn_k", "attention.self.key", D, D},
-                          {"attn_v", "attention.self.value", D, D},         {"attn_output", "attention.output.dense", D, D},
-                          {"attn_norm", "attention.output.LayerNorm", D, 0}, {"ffn_up", "intermediate.dense", F, D},
-                          {"ffn_down", "output.dense", D, F},               {"ffn_norm", "output.LayerNorm", D, 0}};
-  for (const Block& b : blocks) {
-    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("encoder.layer.{L}.") + b.hf;
-    t.push_back({canon + ".weight", pre(hf + ".weight"), false, true,
-                 b.in ? std::vector<int64_t>{b.out, b.in} : std::vector<int64_t>{b.out}});
-    t.push_back({canon + ".bias", pre(hf + ".bias"), false, true, {b.out}});
-  }
+  add_block_tensors(t,
+                    {{"attn_q", "attention.self.query", D, D},
+                     {"attn_k", "attention.self.key", D, D},
+                     {"attn_v", "attention.self.value", D, D},
+                     {"attn_output", "attention.output.dense", D, D},
+                     {"attn_norm", "attention.output.LayerNorm", D, 0},
+                     {"ffn_up", "intermediate.dense", F, D},
+                     {"ffn_down", "output.dense", D, F},
+                     {"ffn_norm", "output.LayerNorm", D, 0}},
+                    {.prefixes = {"bert.encoder.layer.{L}.", "encoder.layer.{L}."}});
   return t;
 }
 
 void bert_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
   const HParams& hp = m.hparams();
   const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
-  for (int32_t p : b.positions)
-    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than max_position_embeddings=" + std::to_string(hp.n_ctx));
+  check_positions(m, b, "max_position_embeddings");
   float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
   float* ff = ws.buffer("ff", M * F);

@@ -12,6 +12,12 @@
 
 namespace lq {
 
+void check_positions(const Model& m, const Batch& b, const std::string& context_key) {
+  const int64_t n_ctx = m.hparams().n_ctx;
+  for (int32_t p : b.positions)
+    if (p >= n_ctx) fail(m.dir(), "sequence longer than " + context_key + "=" + std::to_string(n_ctx));
+}
+
 void apply_linear(const WeightSet& w, const std::string& name, const float* x, int64_t M, float* y,
                   Workspace& ws) {
   linear(x, M, w.matrix(name + ".weight"), w.vector(name + ".bias"), y, ws.scratch());

@@ -10,6 +10,9 @@
 
 namespace lq {
 
+// Fails naming the model and config key when a row's position is beyond the context.
+void check_positions(const Model& m, const Batch& b, const std::string& context_key);
+
 // y[M, out] = x W^T + b for the tensor pair "<name>.weight" / "<name>.bias" (bias optional).
 void apply_linear(const WeightSet& w, const std::string& name, const float* x, int64_t M, float* y,
                   Workspace& ws);

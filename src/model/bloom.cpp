@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "kernels/ops.h"
 #include "model/arch.h"
+#include "model/block_table.h"
 #include "model/blocks.h"
 
 namespace lq {
@@ -47,23 +48,14 @@ std::vector<TensorRow> bloom_tensors(const HParams& h) {
       {"output_norm.weight", both("ln_f.weight"), false, true, {D}},
       {"output_norm.bias", both("ln_f.bias"), false, true, {D}},
   };
-  struct Block {
-    const char *canon, *hf;
-    int64_t out, in;  // in == 0: a norm
-  };
-  const Block blocks[] = {{"attn_norm", "input_layernorm", D, 0},           {"attn_qkv", "self_attention.query_key_value", 3 * D, D},
-                          {"attn_output", "self_attention.dense", D, D},     {"ffn_norm", "post_attention_layernorm", D, 0},
-                          {"ffn_up", "mlp.dense_h_to_4h", F, D},             {"ffn_down", "mlp.dense_4h_to_h", D, F}};
-  for (const Block& b : blocks) {
-    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("h.{L}.") + b.hf;
-    const bool per_head = std::string(b.canon) == "attn_qkv";
-    TensorRow wr{canon + ".weight", both(hf + ".weight"), false, true,
-                 b.in ? std::vector<int64_t>{b.out, b.in} : std::vector<int64_t>{b.out}};
-    TensorRow br{canon + ".bias", both(hf + ".bias"), false, true, {b.out}};
-    wr.qkv_per_head = br.qkv_per_head = per_head;
-    t.push_back(wr);
-    t.push_back(br);
-  }
+  add_block_tensors(t,
+                    {{"attn_norm", "input_layernorm", D, 0},
+                     {"attn_qkv", "self_attention.query_key_value", 3 * D, D},
+                     {"attn_output", "self_attention.dense", D, D},
+                     {"ffn_norm", "post_attention_layernorm", D, 0},
+                     {"ffn_up", "mlp.dense_h_to_4h", F, D},
+                     {"ffn_down", "mlp.dense_4h_to_h", D, F}},
+                    {.prefixes = {"transformer.h.{L}.", "h.{L}."}, .per_head_qkv = "attn_qkv"});
   return t;
 }
 
@@ -85,8 +77,7 @@ std::vector<float> alibi_slopes(int n_head) {
 void bloom_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
   const HParams& hp = m.hparams();
   const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
-  for (int32_t p : b.positions)
-    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than seq_length=" + std::to_string(hp.n_ctx));
+  check_positions(m, b, "seq_length");
   float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
   float* ff = ws.buffer("ff", M * F);

@@ -6,6 +6,7 @@
 #include "kernels/attention.h"
 #include "kernels/ops.h"
 #include "model/arch.h"
+#include "model/block_table.h"
 #include "model/blocks.h"
 
 namespace lq {
@@ -48,28 +49,22 @@ std::vector<TensorRow> gpt2_tensors(const HParams& h) {
       {"output_norm.bias", both("ln_f.bias"), false, true, {D}},
   };
   // Conv1D stores weights [in, out]; every block matrix here is one.
-  struct Block {
-    const char *canon, *hf;
-    int64_t in, out;  // in == 0: a norm (1-D)
-  };
-  const Block blocks[] = {{"attn_norm", "ln_1", 0, D},        {"attn_qkv", "attn.c_attn", D, 3 * D},
-                          {"attn_output", "attn.c_proj", D, D}, {"ffn_norm", "ln_2", 0, D},
-                          {"ffn_up", "mlp.c_fc", D, F},         {"ffn_down", "mlp.c_proj", F, D}};
-  for (const Block& b : blocks) {
-    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("h.{L}.") + b.hf;
-    const bool matrix = b.in > 0;
-    t.push_back({canon + ".weight", both(hf + ".weight"), matrix, true,
-                 matrix ? std::vector<int64_t>{b.in, b.out} : std::vector<int64_t>{b.out}});
-    t.push_back({canon + ".bias", both(hf + ".bias"), false, true, {b.out}});
-  }
+  // Conv1D stores every block matrix [in, out].
+  add_block_tensors(t,
+                    {{"attn_norm", "ln_1", D, 0},
+                     {"attn_qkv", "attn.c_attn", 3 * D, D},
+                     {"attn_output", "attn.c_proj", D, D},
+                     {"ffn_norm", "ln_2", D, 0},
+                     {"ffn_up", "mlp.c_fc", F, D},
+                     {"ffn_down", "mlp.c_proj", D, F}},
+                    {.prefixes = {"transformer.h.{L}.", "h.{L}."}, .in_major = true});
   return t;
 }
 
 void gpt2_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
   const HParams& hp = m.hparams();
   const int64_t M = b.rows(), D = hp.n_embd;
-  for (int32_t p : b.positions)
-    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than n_positions=" + std::to_string(hp.n_ctx));
+  check_positions(m, b, "n_positions");
   float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
   float* qkv = ws.buffer("qkv", M * 3 * D);

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "kernels/ops.h"
 #include "model/arch.h"
+#include "model/block_table.h"
 #include "model/blocks.h"
 
 namespace lq {
@@ -50,31 +51,21 @@ std::vector<TensorRow> gpt_neox_tensors(const HParams& h) {
       {"output_norm.bias", {"gpt_neox.final_layer_norm.bias"}, false, true, {D}},
   };
   if (!h.tied_output) t.push_back({"output.weight", {"embed_out.weight"}, false, true, {h.n_vocab, D}});
-  struct Block {
-    const char *canon, *hf;
-    int64_t out, in;  // in == 0: a norm
-  };
-  const Block blocks[] = {{"attn_norm", "input_layernorm", D, 0},      {"attn_qkv", "attention.query_key_value", 3 * D, D},
-                          {"attn_output", "attention.dense", D, D},     {"ffn_norm", "post_attention_layernorm", D, 0},
-                          {"ffn_up", "mlp.dense_h_to_4h", F, D},        {"ffn_down", "mlp.dense_4h_to_h", D, F}};
-  for (const Block& b : blocks) {
-    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("gpt_neox.layers.{L}.") + b.hf;
-    const bool per_head = std::string(b.canon) == "attn_qkv";
-    TensorRow wr{canon + ".weight", {hf + ".weight"}, false, true,
-                 b.in ? std::vector<int64_t>{b.out, b.in} : std::vector<int64_t>{b.out}};
-    TensorRow br{canon + ".bias", {hf + ".bias"}, false, true, {b.out}};
-    wr.qkv_per_head = br.qkv_per_head = per_head;
-    t.push_back(wr);
-    t.push_back(br);
-  }
+  add_block_tensors(t,
+                    {{"attn_norm", "input_layernorm", D, 0},
+                     {"attn_qkv", "attention.query_key_value", 3 * D, D},
+                     {"attn_output", "attention.dense", D, D},
+                     {"ffn_norm", "post_attention_layernorm", D, 0},
+                     {"ffn_up", "mlp.dense_h_to_4h", F, D},
+                     {"ffn_down", "mlp.dense_4h_to_h", D, F}},
+                    {.prefixes = {"gpt_neox.layers.{L}."}, .per_head_qkv = "attn_qkv"});
   return t;
 }
 
 void gpt_neox_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
   const HParams& hp = m.hparams();
   const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
-  for (int32_t p : b.positions)
-    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than max_position_embeddings=" + std::to_string(hp.n_ctx));
+  check_positions(m, b, "max_position_embeddings");
   float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
   float* att = ws.buffer("att", M * D);

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "kernels/ops.h"
 #include "model/arch.h"
+#include "model/block_table.h"
 #include "model/blocks.h"
 
 namespace lq {
@@ -58,31 +59,26 @@ std::vector<TensorRow> llama_tensors(const HParams& h) {
       {"output_norm.weight", {"model.norm.weight"}, false, true, {D}},
   };
   if (!h.tied_output) t.push_back({"output.weight", {"lm_head.weight"}, false, true, {h.n_vocab, D}});
-  struct Block {
-    const char *canon, *hf;
-    int64_t out, in;  // in == 0: a norm
-  };
-  const Block blocks[] = {{"attn_norm", "input_layernorm", D, 0},       {"attn_q", "self_attn.q_proj", Dq, D},
-                          {"attn_k", "self_attn.k_proj", Dkv, D},        {"attn_v", "self_attn.v_proj", Dkv, D},
-                          {"attn_output", "self_attn.o_proj", D, Dq},    {"ffn_norm", "post_attention_layernorm", D, 0},
-                          {"ffn_gate", "mlp.gate_proj", F, D},           {"ffn_up", "mlp.up_proj", F, D},
-                          {"ffn_down", "mlp.down_proj", D, F}};
-  for (const Block& b : blocks) {
-    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("model.layers.{L}.") + b.hf;
-    t.push_back({canon + ".weight", {hf + ".weight"}, false, true,
-                 b.in ? std::vector<int64_t>{b.out, b.in} : std::vector<int64_t>{b.out}});
-    // Biases: Qwen2's q/k/v always, Llama's with attention_bias / mlp_bias. Optional rows: the
-    // checkpoint decides; a bias transformers would ignore cannot be present in its state dict.
-    if (b.in) t.push_back({canon + ".bias", {hf + ".bias"}, false, false, {b.out}});
-  }
+  // Biases: Qwen2's q/k/v always, Llama's with attention_bias / mlp_bias. Optional rows: the
+  // checkpoint decides; a bias transformers would ignore cannot be present in its state dict.
+  add_block_tensors(t,
+                    {{"attn_norm", "input_layernorm", D, 0},
+                     {"attn_q", "self_attn.q_proj", Dq, D},
+                     {"attn_k", "self_attn.k_proj", Dkv, D},
+                     {"attn_v", "self_attn.v_proj", Dkv, D},
+                     {"attn_output", "self_attn.o_proj", D, Dq},
+                     {"ffn_norm", "post_attention_layernorm", D, 0},
+                     {"ffn_gate", "mlp.gate_proj", F, D},
+                     {"ffn_up", "mlp.up_proj", F, D},
+                     {"ffn_down", "mlp.down_proj", D, F}},
+                    {.prefixes = {"model.layers.{L}."}, .norm_bias = false, .bias_required = false});
   return t;
 }
 
 void llama_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
   const HParams& hp = m.hparams();
   const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
-  for (int32_t p : b.positions)
-    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than the context of " + std::to_string(hp.n_ctx));
+  check_positions(m, b, "context");
   float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
   float* gate = ws.buffer("gate", M * F);

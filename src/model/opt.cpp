@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "kernels/ops.h"
 #include "model/arch.h"
+#include "model/block_table.h"
 #include "model/blocks.h"
 
 namespace lq {
@@ -65,28 +66,23 @@ std::vector<TensorRow> opt_tensors(const HParams& h) {
     t.push_back({"output_norm.bias", both("final_layer_norm.bias"), false, true, {D}});
   }
   if (!h.tied_output) t.push_back({"output.weight", {"lm_head.weight"}, false, true, {h.n_vocab, P}});
-  struct Block {
-    const char *canon, *hf;
-    int64_t out, in;  // in == 0: a norm
-  };
-  const Block blocks[] = {{"attn_norm", "self_attn_layer_norm", D, 0}, {"attn_q", "self_attn.q_proj", D, D},
-                          {"attn_k", "self_attn.k_proj", D, D},        {"attn_v", "self_attn.v_proj", D, D},
-                          {"attn_output", "self_attn.out_proj", D, D}, {"ffn_norm", "final_layer_norm", D, 0},
-                          {"ffn_up", "fc1", F, D},                     {"ffn_down", "fc2", D, F}};
-  for (const Block& b : blocks) {
-    const std::string canon = std::string("blk.{L}.") + b.canon, hf = std::string("layers.{L}.") + b.hf;
-    t.push_back({canon + ".weight", both(hf + ".weight"), false, true,
-                 b.in ? std::vector<int64_t>{b.out, b.in} : std::vector<int64_t>{b.out}});
-    t.push_back({canon + ".bias", both(hf + ".bias"), false, true, {b.out}});
-  }
+  add_block_tensors(t,
+                    {{"attn_norm", "self_attn_layer_norm", D, 0},
+                     {"attn_q", "self_attn.q_proj", D, D},
+                     {"attn_k", "self_attn.k_proj", D, D},
+                     {"attn_v", "self_attn.v_proj", D, D},
+                     {"attn_output", "self_attn.out_proj", D, D},
+                     {"ffn_norm", "final_layer_norm", D, 0},
+                     {"ffn_up", "fc1", F, D},
+                     {"ffn_down", "fc2", D, F}},
+                    {.prefixes = {"model.decoder.layers.{L}.", "decoder.layers.{L}."}});
   return t;
 }
 
 void opt_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
   const HParams& hp = m.hparams();
   const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
-  for (int32_t p : b.positions)
-    if (p >= hp.n_ctx) fail(m.dir(), "sequence longer than max_position_embeddings=" + std::to_string(hp.n_ctx));
+  check_positions(m, b, "max_position_embeddings");
   float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
   float* ff = ws.buffer("ff", M * F);
