@@ -13,6 +13,7 @@
 namespace lq {
 
 using SharedFloats = std::shared_ptr<const std::vector<float>>;
+using SharedHalves = std::shared_ptr<const std::vector<uint16_t>>;  // IEEE binary16 bits
 
 class WeightSet {
  public:
@@ -28,12 +29,16 @@ class WeightSet {
   // Replaces the values of tensor `index` (model().tensors()) with F32 data in [out, in]
   // order for matrices, storage order for vectors.
   void override_tensor(int index, SharedFloats values);
-  bool is_overridden(int index) const { return bool(overrides_[index]); }
+  // Same for a matrix whose new values are all binary16 (a tensor kept at fp16): half the memory
+  // of F32, and linear() converts it slab by slab like an F16 checkpoint.
+  void override_matrix_f16(int index, SharedHalves values);
+  bool is_overridden(int index) const { return overrides_[index] || half_overrides_[index]; }
 
  private:
   const Model* model_;
   std::vector<SharedFloats> vectors_;    // 1-D tensors converted once to F32 (small)
   std::vector<SharedFloats> overrides_;  // per tensor index; null = stored weights
+  std::vector<SharedHalves> half_overrides_;
 };
 
 }  // namespace lq

@@ -1,5 +1,6 @@
 #include "quant/plan_apply.h"
 
+#include "core/half.h"
 #include "quant/simulate.h"
 
 namespace lq::quant {
@@ -42,6 +43,16 @@ WeightSet build_weight_set(const Model& model, const ResolvedPlan& rp, QuantCach
   for (const auto& r : rp.tensors) {
     const TensorInfo& t = model.tensors()[r.index];
     if (keeps_stored_values(r, t)) continue;
+    if (r.format.kind == Kind::F16 && r.groups.empty() && t.is_matrix()) {
+      // Kept at fp16: binary16 storage is exact and half the size of F32.
+      ws.override_matrix_f16(r.index, cache.get_half(cache_key(r, t), [&] {
+        const std::vector<float> w = logical_values(t);
+        auto h = std::make_shared<std::vector<uint16_t>>(w.size());
+        for (size_t i = 0; i < w.size(); ++i) (*h)[i] = f32_to_f16(w[i]);
+        return SharedHalves(std::move(h));
+      }));
+      continue;
+    }
     ws.override_tensor(r.index, cache.get(cache_key(r, t), [&] {
       return std::make_shared<const std::vector<float>>(quantized_values(r, t));
     }));

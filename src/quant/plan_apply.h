@@ -25,12 +25,27 @@ class QuantCache {
     std::lock_guard<std::mutex> lock(mu_);
     return map_.emplace(key, std::move(v)).first->second;
   }
-  size_t size() const { return map_.size(); }
-  void clear() { map_.clear(); }
+  // The same for tensors kept whole at fp16, stored as binary16.
+  template <class F>
+  SharedHalves get_half(const std::string& key, F&& make) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = halves_.find(key); it != halves_.end()) return it->second;
+    }
+    SharedHalves v = make();
+    std::lock_guard<std::mutex> lock(mu_);
+    return halves_.emplace(key, std::move(v)).first->second;
+  }
+  size_t size() const { return map_.size() + halves_.size(); }
+  void clear() {
+    map_.clear();
+    halves_.clear();
+  }
 
  private:
   std::mutex mu_;
   std::map<std::string, SharedFloats> map_;
+  std::map<std::string, SharedHalves> halves_;
 };
 
 // True when the tensor's stored values already are what the plan gives it (fp32 on any

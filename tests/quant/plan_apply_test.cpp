@@ -61,3 +61,19 @@ TEST(PlanApply, PlansShareBuffers) {
   EXPECT_EQ(a.vector("output_norm.bias"), b.vector("output_norm.bias"));
   EXPECT_NE(a.matrix("blk.0.ffn_up.weight").data, b.matrix("blk.0.ffn_up.weight").data);
 }
+
+TEST(PlanApply, TensorsKeptAtFp16AreStoredAsBinary16) {
+  auto m = Model::load(lq::test::write_tiny_gpt2());
+  QuantCache cache;
+  const auto rp = resolve_plan(parse_plan_line("base=int4; keep fp16 layers=0"), *m);
+  WeightSet ws = build_weight_set(*m, rp, cache);
+  const TensorInfo& t = m->get("blk.0.ffn_up.weight");
+  const MatrixRef mr = ws.matrix("blk.0.ffn_up.weight");
+  ASSERT_EQ(mr.dtype, DType::F16);  // half the memory of an F32 copy, and exact
+  EXPECT_FALSE(mr.in_major);
+  const auto w = logical_values(t);
+  const auto* got = static_cast<const uint16_t*>(mr.data);
+  for (size_t i = 0; i < w.size(); ++i) ASSERT_EQ(got[i], f32_to_f16(w[i])) << i;
+  EXPECT_EQ(ws.matrix("blk.1.ffn_up.weight").dtype, DType::F32);  // int4: dequantized F32
+  EXPECT_TRUE(ws.is_overridden(m->index_of("blk.0.ffn_up.weight")));
+}
