@@ -15,29 +15,21 @@
 #include "model/arch.h"
 #include "model/block_table.h"
 #include "model/blocks.h"
+#include "model/hf_config.h"
 
 namespace lq {
 namespace {
 
 HParams read_bert(const ModelConfig& c) {
   HParams h;
-  h.n_embd = c.get_int({"hidden_size"});
-  h.n_head = c.get_int({"num_attention_heads"});
-  h.n_head_kv = h.n_head;
-  h.n_layer = c.get_int({"num_hidden_layers"});
-  h.n_vocab = c.get_int({"vocab_size"});
-  h.n_ctx = c.get_int({"max_position_embeddings"});
-  h.n_ff = c.get_int({"intermediate_size"});
+  read_hf_sizes(c, h);
+  h.bos_id = h.eos_id = std::nullopt;  // a masked LM's units come from its [CLS] ... [SEP] template
   h.norm_eps = static_cast<float>(c.get_float({"layer_norm_eps"}, 1e-12));
   h.activation = c.get_string({"hidden_act"}, "gelu");
   h.tied_output = c.get_bool({"tie_word_embeddings"}, true);
   h.norm_before = false;
   h.masked_lm = true;
-  for (auto [key, v] : {std::pair{"hidden_size", h.n_embd}, {"num_attention_heads", h.n_head},
-                        {"num_hidden_layers", h.n_layer}, {"vocab_size", h.n_vocab},
-                        {"max_position_embeddings", h.n_ctx}, {"intermediate_size", h.n_ff},
-                        {"type_vocab_size", c.get_int({"type_vocab_size"}, 2)}})
-    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
+  if (c.get_int({"type_vocab_size"}, 2) <= 0) fail(c.path(), "'type_vocab_size' must be positive");
   if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of num_attention_heads");
   if (!is_supported_activation(h.activation)) fail(c.path(), "unsupported hidden_act '" + h.activation + "'");
   const std::string pos = c.get_string({"position_embedding_type"}, "absolute");

@@ -10,29 +10,18 @@
 #include "model/arch.h"
 #include "model/block_table.h"
 #include "model/blocks.h"
+#include "model/hf_config.h"
 
 namespace lq {
 namespace {
 
 HParams read_gpt_neox(const ModelConfig& c) {
   HParams h;
-  h.n_embd = c.get_int({"hidden_size"});
-  h.n_head = c.get_int({"num_attention_heads"});
-  h.n_head_kv = h.n_head;
-  h.n_layer = c.get_int({"num_hidden_layers"});
-  h.n_vocab = c.get_int({"vocab_size"});
-  h.n_ctx = c.get_int({"max_position_embeddings"});
-  h.n_ff = c.get_int({"intermediate_size"});
+  read_hf_sizes(c, h);
   h.norm_eps = static_cast<float>(c.get_float({"layer_norm_eps"}, 1e-5));
   h.activation = c.get_string({"hidden_act"}, "gelu");
   h.tied_output = c.get_bool({"tie_word_embeddings"}, false);
   h.parallel_residual = c.get_bool({"use_parallel_residual"}, true);
-  if (auto b = c.find_int({"bos_token_id"})) h.bos_id = static_cast<int32_t>(*b);
-  if (auto e = c.find_int({"eos_token_id"})) h.eos_id = static_cast<int32_t>(*e);
-  for (auto [key, v] : {std::pair{"hidden_size", h.n_embd}, {"num_attention_heads", h.n_head},
-                        {"num_hidden_layers", h.n_layer}, {"vocab_size", h.n_vocab},
-                        {"max_position_embeddings", h.n_ctx}, {"intermediate_size", h.n_ff}})
-    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
   if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of num_attention_heads");
   if (!is_supported_activation(h.activation)) fail(c.path(), "unsupported hidden_act '" + h.activation + "'");
   if (!c.get_bool({"attention_bias"}, true)) fail(c.path(), "attention_bias=false is not supported");

@@ -9,29 +9,19 @@
 #include "model/arch.h"
 #include "model/block_table.h"
 #include "model/blocks.h"
+#include "model/hf_config.h"
 
 namespace lq {
 namespace {
 
 HParams read_llama(const ModelConfig& c) {
   HParams h;
-  h.n_embd = c.get_int({"hidden_size"});
-  h.n_head = c.get_int({"num_attention_heads"});
+  read_hf_sizes(c, h);
   h.n_head_kv = c.get_int({"num_key_value_heads"}, h.n_head);
-  h.n_layer = c.get_int({"num_hidden_layers"});
-  h.n_vocab = c.get_int({"vocab_size"});
-  h.n_ctx = c.get_int({"max_position_embeddings"});
-  h.n_ff = c.get_int({"intermediate_size"});
+  if (h.n_head_kv <= 0) fail(c.path(), "'num_key_value_heads' must be positive");
   h.norm_eps = static_cast<float>(c.get_float({"rms_norm_eps"}, 1e-6));
   h.activation = c.get_string({"hidden_act"}, "silu");
   h.tied_output = c.get_bool({"tie_word_embeddings"}, false);
-  if (auto b = c.find_int({"bos_token_id"})) h.bos_id = static_cast<int32_t>(*b);
-  if (auto e = c.find_int({"eos_token_id"})) h.eos_id = static_cast<int32_t>(*e);
-  for (auto [key, v] : {std::pair{"hidden_size", h.n_embd}, {"num_attention_heads", h.n_head},
-                        {"num_key_value_heads", h.n_head_kv}, {"num_hidden_layers", h.n_layer},
-                        {"vocab_size", h.n_vocab}, {"max_position_embeddings", h.n_ctx},
-                        {"intermediate_size", h.n_ff}})
-    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
   if (h.n_head % h.n_head_kv != 0) fail(c.path(), "num_attention_heads must be a multiple of num_key_value_heads");
   h.n_head_dim = c.get_int({"head_dim"}, 0);
   if (h.n_head_dim <= 0) {
