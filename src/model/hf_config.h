@@ -8,7 +8,7 @@
 namespace lq {
 
 // Fills the sizes (n_head_kv = n_head) and special ids; fails naming config.json when a size
-// is not positive.
-void read_hf_sizes(const ModelConfig& c, HParams& h);
+// is not positive. ffn_key names the feed-forward width (OPT calls it "ffn_dim").
+void read_hf_sizes(const ModelConfig& c, HParams& h, const char* ffn_key = "intermediate_size");
 
 }  // namespace lq

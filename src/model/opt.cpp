@@ -12,6 +12,7 @@
 #include "model/arch.h"
 #include "model/block_table.h"
 #include "model/blocks.h"
+#include "model/hf_config.h"
 
 namespace lq {
 namespace {
@@ -20,25 +21,14 @@ constexpr int kPositionOffset = 2;  // OPTLearnedPositionalEmbedding.offset
 
 HParams read_opt(const ModelConfig& c) {
   HParams h;
-  h.n_embd = c.get_int({"hidden_size"});
-  h.n_head = c.get_int({"num_attention_heads"});
-  h.n_head_kv = h.n_head;
-  h.n_layer = c.get_int({"num_hidden_layers"});
-  h.n_vocab = c.get_int({"vocab_size"});
-  h.n_ctx = c.get_int({"max_position_embeddings"});
-  h.n_ff = c.get_int({"ffn_dim"});
+  read_hf_sizes(c, h, "ffn_dim");
   h.norm_eps = 1e-5f;  // nn.LayerNorm's default; OPT configs have no epsilon
   h.activation = c.get_string({"activation_function"}, "relu");
   h.tied_output = c.get_bool({"tie_word_embeddings"}, true);
   h.norm_before = c.get_bool({"do_layer_norm_before"}, true);
   const int64_t proj = c.get_int({"word_embed_proj_dim"}, h.n_embd);
   h.n_embd_proj = proj == h.n_embd ? 0 : proj;
-  if (auto b = c.find_int({"bos_token_id"})) h.bos_id = static_cast<int32_t>(*b);
-  if (auto e = c.find_int({"eos_token_id"})) h.eos_id = static_cast<int32_t>(*e);
-  for (auto [key, v] : {std::pair{"hidden_size", h.n_embd}, {"num_attention_heads", h.n_head},
-                        {"num_hidden_layers", h.n_layer}, {"vocab_size", h.n_vocab},
-                        {"max_position_embeddings", h.n_ctx}, {"ffn_dim", h.n_ff}, {"word_embed_proj_dim", proj}})
-    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
+  if (proj <= 0) fail(c.path(), "'word_embed_proj_dim' must be positive");
   if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of num_attention_heads");
   if (!is_supported_activation(h.activation))
     fail(c.path(), "unsupported activation_function '" + h.activation + "'");
