@@ -4,7 +4,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "cli/commands.h"
+#include "cli/command_list.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 
@@ -34,12 +34,7 @@ int main(int argc, char** argv) {
       "Run 'langquant COMMAND --help' for the options of each command."};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("langquant ") + LANGQUANT_VERSION);
-  lq::cli::register_init(app);
-  lq::cli::register_inspect(app);
-  lq::cli::register_tokenize(app);
-  lq::cli::register_score(app);
-  lq::cli::register_eval(app);
-  lq::cli::register_plan(app);
+  lq::cli::register_all(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
