@@ -41,7 +41,7 @@ void linear(const float* x, int64_t M, const MatrixRef& W, const float* bias, fl
   if (bias)
     for (int64_t m = 0; m < M; ++m) std::copy(bias, bias + N, y + m * N);
   const float beta = bias ? 1.0f : 0.0f;
-  if (W.dtype == DType::F32) {
+  if (!W.decoder && W.dtype == DType::F32) {
     const auto* w = static_cast<const float*>(W.data);
     if (W.in_major)  // W stored [K, N]
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, x, K, w, N, beta, y, N);
@@ -49,8 +49,8 @@ void linear(const float* x, int64_t M, const MatrixRef& W, const float* bias, fl
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K, w, K, beta, y, N);
     return;
   }
-  if (W.dtype != DType::F16 && W.dtype != DType::BF16) fail("linear", "unsupported weight dtype");
-  if (W.in_major) {
+  if (!W.decoder && W.dtype != DType::F16 && W.dtype != DType::BF16) fail("linear", "unsupported weight dtype");
+  if (W.in_major && !W.decoder) {
     // Slabs of whole input rows [k0, k0+kc) x N; accumulate partial products into y.
     const int64_t kc = std::max<int64_t>(1, static_cast<int64_t>(kSlabFloats) / N);
     float* slab = scratch.get(static_cast<size_t>(std::min(kc, K) * N));
@@ -66,7 +66,10 @@ void linear(const float* x, int64_t M, const MatrixRef& W, const float* bias, fl
     float* slab = scratch.get(static_cast<size_t>(std::min(nc, N) * K));
     for (int64_t n0 = 0; n0 < N; n0 += nc) {
       const int64_t n = std::min(nc, N - n0);
-      convert(W, n0 * K, n * K, slab);
+      if (W.decoder)
+        W.decoder->decode_rows(n0, n, slab);
+      else
+        convert(W, n0 * K, n * K, slab);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, n, K, 1.0f, x, K, slab, K, beta,
                   y + n0, N);
     }
@@ -74,6 +77,18 @@ void linear(const float* x, int64_t M, const MatrixRef& W, const float* bias, fl
 }
 
 void linear_reference(const float* x, int64_t M, const MatrixRef& W, const float* bias, float* y) {
+  if (W.decoder) {  // the reference reads decoded rows one at a time
+    std::vector<float> row(static_cast<size_t>(W.in));
+    for (int64_t o = 0; o < W.out; ++o) {
+      W.decoder->decode_rows(o, 1, row.data());
+      for (int64_t m = 0; m < M; ++m) {
+        double acc = bias ? bias[o] : 0.0;
+        for (int64_t i = 0; i < W.in; ++i) acc += double(x[m * W.in + i]) * row[i];
+        y[m * W.out + o] = static_cast<float>(acc);
+      }
+    }
+    return;
+  }
   for (int64_t m = 0; m < M; ++m)
     for (int64_t o = 0; o < W.out; ++o) {
       double acc = bias ? bias[o] : 0.0;

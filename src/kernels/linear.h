@@ -1,6 +1,7 @@
 // y[M, out] = x[M, in] W^T (+ bias), through OpenBLAS. F32 weights are used in place;
 // F16/BF16 weights are converted to F32 slab by slab into a reusable scratch buffer, so a model
 // never holds an F32 copy of its half-precision weights (what lets a 7B BF16 model fit).
+// Quantized matrices (MatrixRef::decoder) are expanded the same way, slab by slab.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -8,7 +8,7 @@ WeightSet::WeightSet(const Model& model)
     : model_(&model),
       vectors_(model.tensors().size()),
       overrides_(model.tensors().size()),
-      half_overrides_(model.tensors().size()) {
+      decoders_(model.tensors().size()) {
   for (size_t i = 0; i < model.tensors().size(); ++i) {
     const TensorInfo& t = model.tensors()[i];
     if (t.view->shape.size() == 1) vectors_[i] = std::make_shared<const std::vector<float>>(to_f32(*t.view));
@@ -27,10 +27,8 @@ MatrixRef WeightSet::matrix(const std::string& canonical) const {
     m.data = overrides_[i]->data();
     m.dtype = DType::F32;
     m.in_major = false;
-  } else if (half_overrides_[i]) {
-    m.data = half_overrides_[i]->data();
-    m.dtype = DType::F16;
-    m.in_major = false;
+  } else if (decoders_[i]) {
+    m.decoder = decoders_[i].get();
   } else {
     m.data = t.view->data;
     m.dtype = t.view->dtype;
@@ -49,6 +47,10 @@ const float* WeightSet::vector(const std::string& canonical) const {
 void WeightSet::embedding_row(const std::string& canonical, int64_t r, float* dst) const {
   const MatrixRef m = matrix(canonical);  // embedding tables are stored [rows, n_embd]: out-major
   if (r < 0 || r >= m.out) fail(model_->dir(), canonical + ": row " + std::to_string(r) + " out of range");
+  if (m.decoder) {
+    m.decoder->decode_rows(r, 1, dst);
+    return;
+  }
   TensorView v;
   v.dtype = m.dtype;
   v.data = static_cast<const std::byte*>(m.data);
@@ -56,20 +58,29 @@ void WeightSet::embedding_row(const std::string& canonical, int64_t r, float* ds
   convert_to_f32(v, static_cast<size_t>(r * m.in), static_cast<size_t>(m.in), dst);
 }
 
-void WeightSet::override_matrix_f16(int index, SharedHalves values) {
+void WeightSet::override_matrix(int index, SharedDecoder values) {
   const TensorInfo& t = model_->tensors().at(index);
-  if (!t.is_matrix()) fail(model_->dir(), t.canonical + ": only matrices take an F16 override");
-  if (static_cast<int64_t>(values->size()) != t.view->numel())
-    fail(model_->dir(), t.canonical + ": override has the wrong number of values");
+  if (!t.is_matrix()) fail(model_->dir(), t.canonical + ": only matrices take a compressed override");
+  if (values->rows() != t.out_dim() || values->cols() != t.in_dim())
+    fail(model_->dir(), t.canonical + ": compressed override has the wrong shape");
   overrides_[index].reset();
-  half_overrides_[index] = std::move(values);
+  decoders_[index] = std::move(values);
+}
+
+size_t WeightSet::override_bytes() const {
+  size_t n = 0;
+  for (size_t i = 0; i < overrides_.size(); ++i) {
+    if (overrides_[i]) n += overrides_[i]->size() * sizeof(float);
+    if (decoders_[i]) n += decoders_[i]->bytes();
+  }
+  return n;
 }
 
 void WeightSet::override_tensor(int index, SharedFloats values) {
   const TensorInfo& t = model_->tensors().at(index);
   if (static_cast<int64_t>(values->size()) != t.view->numel())
     fail(model_->dir(), t.canonical + ": override has the wrong number of values");
-  half_overrides_[index].reset();
+  decoders_[index].reset();
   overrides_[index] = std::move(values);
 }
 

@@ -1,7 +1,8 @@
 // The weights a forward pass reads, by canonical name. The full-precision set points into the
-// memory-mapped checkpoint; a quantization plan's set overrides some tensors with dequantized
-// F32 buffers that are shared (never copied) between every set that uses them. The model
-// itself is never copied per plan.
+// memory-mapped checkpoint; a quantization plan's set overrides some tensors: matrices with a
+// compressed form behind a RowDecoder (quantized codes and scales, or binary16), expanded slab
+// by slab in linear(); 1-D tensors and the odd matrix with F32 buffers. Overrides are shared
+// (never copied) between every set that uses them, and the model itself is never copied.
 #pragma once
 #include <memory>
 #include <string>
@@ -13,7 +14,7 @@
 namespace lq {
 
 using SharedFloats = std::shared_ptr<const std::vector<float>>;
-using SharedHalves = std::shared_ptr<const std::vector<uint16_t>>;  // IEEE binary16 bits
+using SharedDecoder = std::shared_ptr<const RowDecoder>;
 
 class WeightSet {
  public:
@@ -29,16 +30,17 @@ class WeightSet {
   // Replaces the values of tensor `index` (model().tensors()) with F32 data in [out, in]
   // order for matrices, storage order for vectors.
   void override_tensor(int index, SharedFloats values);
-  // Same for a matrix whose new values are all binary16 (a tensor kept at fp16): half the memory
-  // of F32, and linear() converts it slab by slab like an F16 checkpoint.
-  void override_matrix_f16(int index, SharedHalves values);
-  bool is_overridden(int index) const { return overrides_[index] || half_overrides_[index]; }
+  // Replaces a matrix with a compressed one of the same logical [out, in] shape.
+  void override_matrix(int index, SharedDecoder values);
+  bool is_overridden(int index) const { return overrides_[index] || decoders_[index]; }
+  // Bytes held by overrides (each shared buffer counted once per set).
+  size_t override_bytes() const;
 
  private:
   const Model* model_;
   std::vector<SharedFloats> vectors_;    // 1-D tensors converted once to F32 (small)
   std::vector<SharedFloats> overrides_;  // per tensor index; null = stored weights
-  std::vector<SharedHalves> half_overrides_;
+  std::vector<SharedDecoder> decoders_;
 };
 
 }  // namespace lq

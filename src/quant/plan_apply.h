@@ -1,7 +1,9 @@
 // Builds the WeightSet a forward pass reads under a plan: every tensor whose resolved format
-// changes its stored values is fake-quantized once into an F32 buffer ([out, in] for
-// matrices) and overrides the stored tensor. Buffers are cached by (tensor, format, kept
-// elements), so plans that give a tensor the same treatment share one buffer.
+// changes its stored values is quantized once and overrides the stored tensor. Matrices are
+// held compressed (QuantizedMatrix: codes and scales, ggml blocks or binary16, with the
+// elements a plan keeps as a patch list), so a 4-bit plan of a 7B model takes ~4 GB rather
+// than 28; 1-D tensors are small and held as fake-quantized F32. Both are cached by (tensor,
+// format, kept elements), so plans that give a tensor the same treatment share one copy.
 #pragma once
 #include <map>
 #include <mutex>
@@ -25,27 +27,27 @@ class QuantCache {
     std::lock_guard<std::mutex> lock(mu_);
     return map_.emplace(key, std::move(v)).first->second;
   }
-  // The same for tensors kept whole at fp16, stored as binary16.
+  // The same for compressed matrices.
   template <class F>
-  SharedHalves get_half(const std::string& key, F&& make) {
+  SharedDecoder get_matrix(const std::string& key, F&& make) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (auto it = halves_.find(key); it != halves_.end()) return it->second;
+      if (auto it = matrices_.find(key); it != matrices_.end()) return it->second;
     }
-    SharedHalves v = make();
+    SharedDecoder v = make();
     std::lock_guard<std::mutex> lock(mu_);
-    return halves_.emplace(key, std::move(v)).first->second;
+    return matrices_.emplace(key, std::move(v)).first->second;
   }
-  size_t size() const { return map_.size() + halves_.size(); }
+  size_t size() const { return map_.size() + matrices_.size(); }
   void clear() {
     map_.clear();
-    halves_.clear();
+    matrices_.clear();
   }
 
  private:
   std::mutex mu_;
   std::map<std::string, SharedFloats> map_;
-  std::map<std::string, SharedHalves> halves_;
+  std::map<std::string, SharedDecoder> matrices_;
 };
 
 // True when the tensor's stored values already are what the plan gives it (fp32 on any
@@ -58,6 +60,10 @@ bool keeps_stored_values(const ResolvedTensor& r, const TensorInfo& t);
 // set). Non-kept elements are quantized with the kept ones still in the tensor (as the seeds
 // did: quantize all, then restore the protected weights).
 std::vector<float> quantized_values(const ResolvedTensor& r, const TensorInfo& t);
+
+// The same values held compressed (r.format must be Int, ggml, F16 or BF16, t a matrix);
+// expanding it gives exactly quantized_values(r, t).
+SharedDecoder quantized_matrix(const ResolvedTensor& r, const TensorInfo& t);
 
 // Cache key: tensor, format and a hash of every group's format and indices.
 std::string cache_key(const ResolvedTensor& r, const TensorInfo& t);

@@ -28,16 +28,12 @@ void write_simulated_checkpoint(const Model& model, const WeightSet& weights, co
     }
     std::vector<float> values(static_cast<size_t>(t.view->numel()));
     if (t.is_matrix()) {
-      const MatrixRef m = weights.matrix(t.canonical);  // overridden: F32 or F16, [out, in]
-      TensorView override_view;
-      override_view.name = t.canonical;
-      override_view.dtype = m.dtype;
-      override_view.data = static_cast<const std::byte*>(m.data);
-      const std::vector<float> src = [&] {
-        std::vector<float> v(values.size());
-        convert_to_f32(override_view, 0, v.size(), v.data());
-        return v;
-      }();
+      const MatrixRef m = weights.matrix(t.canonical);  // overridden: F32 or compressed, [out, in]
+      std::vector<float> src(values.size());
+      if (m.decoder)
+        m.decoder->decode_rows(0, m.out, src.data());
+      else
+        std::memcpy(src.data(), m.data, src.size() * sizeof(float));
       for (int64_t o = 0; o < m.out; ++o)
         for (int64_t k = 0; k < m.in; ++k)
           values[static_cast<size_t>(t.in_major ? k * m.out + o : o * m.in + k)] = src[o * m.in + k];
