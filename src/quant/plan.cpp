@@ -115,16 +115,37 @@ std::string rule_text(const Rule& r) {
     s += " component=" + join(t);
   }
   if (r.elements.kind == ElementSelector::Top) s += " top=" + percent_text(r.elements.percent);
+  if (!r.elements.fisher_file.empty())
+    s += " by=fisher:" + r.elements.fisher_file + (r.elements.fisher_sets.empty() ? "" : ":" + join(r.elements.fisher_sets));
   if (r.elements.kind == ElementSelector::Random)
     s += " random=" + percent_text(r.elements.percent) + " seed=" + std::to_string(r.elements.seed);
   if (r.elements.global) s += " scope=global";
   return s;
 }
 
+// by=magnitude (the default) or by=fisher:FILE[:SET,SET...]; FILE must not contain ':'.
+void parse_by(const std::string& w, const std::string& value, ElementSelector& e) {
+  e.fisher_file.clear();
+  e.fisher_sets.clear();
+  if (value == "magnitude") return;
+  if (!value.starts_with("fisher:") || value.size() == 7)
+    fail(w, "by must be magnitude or fisher:FILE[:SETS] (e.g. by=fisher:f.safetensors:ar,he)");
+  const std::string rest = value.substr(7);
+  const size_t colon = rest.rfind(':');
+  e.fisher_file = rest.substr(0, colon);
+  if (colon != std::string::npos) {
+    for (auto& s : split(rest.substr(colon + 1), ',')) {
+      if (s.empty()) fail(w, "empty importance set name (expected e.g. :ar,he)");
+      e.fisher_sets.push_back(s);
+    }
+  }
+  if (e.fisher_file.empty()) fail(w, "by=fisher: needs a file");
+}
+
 Rule make_rule(const std::string& where, const std::string& format, const KV& kv) {
   Rule r;
   r.format = parse_format(format);
-  bool has_seed = false, has_scope = false;
+  bool has_seed = false, has_scope = false, has_by = false;
   for (const auto& [key, value] : kv) {
     const std::string w = where + ": " + key + "=" + value;
     if (value.empty()) fail(w, "empty value");
@@ -157,14 +178,18 @@ Rule make_rule(const std::string& where, const std::string& format, const KV& kv
       if (ec != std::errc() || p != value.data() + value.size()) fail(w, "seed must be a non-negative integer");
       r.elements.seed = s;
       has_seed = true;
+    } else if (key == "by") {
+      parse_by(w, value, r.elements);
+      has_by = true;
     } else if (key == "scope") {
       if (value != "tensor" && value != "global") fail(w, "scope must be tensor or global");
       r.elements.global = value == "global";
       has_scope = true;
     } else {
-      fail(w, "unknown selector; valid: name=, layers=, kind=, component=, top=, random=, seed=, scope=");
+      fail(w, "unknown selector; valid: name=, layers=, kind=, component=, top=, random=, seed=, scope=, by=");
     }
   }
+  if (has_by && r.elements.kind != ElementSelector::Top) fail(where, "by= needs top=");
   if (has_seed && r.elements.kind != ElementSelector::Random) fail(where, "seed= needs random=");
   if (has_scope && r.elements.kind == ElementSelector::None) fail(where, "scope= needs top= or random=");
   if (r.elements.kind != ElementSelector::None && is_ggml_block(r.format.kind))
@@ -409,6 +434,11 @@ Selectors (values are comma lists; any item may match):
                             ceil(K/100 * n) elements, ties broken by the lower index in [out, in]
                             order; scope=global ranks all selected tensors together (ties: lower
                             tensor index first)
+  top=K% by=fisher:F[:SETS] rank by the importance tensors of `langquant fisher` (file F, which
+                            must not contain ':') instead of |w|: per element the max over SETS
+                            (languages, group:NAME or max, comma list; default every language
+                            in F) of F_set / mean of F_set over the whole model; same counts and
+                            tie rule as top=; by=magnitude is the default
   random=K% seed=S          exactly ceil(K/100 * n) elements drawn uniformly (seed S, default 0;
                             per tensor the seed is mixed with the tensor's canonical name);
                             scope=global draws over all selected tensors together
@@ -433,6 +463,7 @@ Examples:
   base=int4; keep fp16 layers=0,-1; keep fp16 kind=bias; keep fp16 name=output_norm.*
   base=int4-g128; keep fp16 top=5%
   base=int4; keep fp16 random=5% seed=3 scope=global
+  base=int4; keep fp16 top=1% by=fisher:fisher.safetensors:ar,he
   base=q4_0; keep q8_0 component=attention layers=first3)";
   return help;
 }

@@ -23,6 +23,11 @@ struct ElementSelector {
   double percent = 0;   // k in percent, 0 < k <= 100
   bool global = false;  // Top/Random: over all tensors the rule selects, not per tensor
   uint64_t seed = 0;    // Random
+  // Top ranks by |w| of the original weights, or, when fisher_file is set (by=fisher:FILE:SETS),
+  // by the importance tensors `langquant fisher` wrote: per element the max over fisher_sets
+  // (languages, group:<g> or max; empty = every language in the file) of F_set / mean(F_set).
+  std::string fisher_file;
+  std::vector<std::string> fisher_sets;
 };
 
 struct Rule {

@@ -4,8 +4,11 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <memory>
 
 #include "core/error.h"
+#include "formats/safetensors.h"
 
 namespace lq::quant {
 namespace {
@@ -21,10 +24,14 @@ int64_t count_for(double percent, int64_t n) {
   return std::clamp<int64_t>(static_cast<int64_t>(k), 0, n);
 }
 
-// Exactly K elements of largest |w| over the concatenation of `tensors` (in that order), ties
-// to the lower position. Radix select on the bit pattern of |w|: two histogram passes
+// A tensor's ranking values in logical order: its weights (ranked by |w|) or its importance.
+using ScoreFn = std::function<std::vector<float>(const TensorInfo&)>;
+
+// Exactly K elements of largest |score| over the concatenation of `tensors` (in that order),
+// ties to the lower position. Radix select on the bit pattern of |score|: two histogram passes
 // (high then low 16 bits), no copy of all values.
-std::vector<std::vector<int64_t>> top_k(const Model& m, const std::vector<int>& tensors, double percent) {
+std::vector<std::vector<int64_t>> top_k(const Model& m, const std::vector<int>& tensors, double percent,
+                                        const ScoreFn& values) {
   int64_t n = 0;
   for (int i : tensors) n += m.tensors()[i].view->numel();
   int64_t need = count_for(percent, n);
@@ -35,7 +42,7 @@ std::vector<std::vector<int64_t>> top_k(const Model& m, const std::vector<int>& 
   for (int pass = 0; pass < 2; ++pass) {
     std::vector<int64_t> hist(65536, 0);
     for (int i : tensors) {
-      const auto v = logical_values(m.tensors()[i]);
+      const auto v = values(m.tensors()[i]);
       for (float x : v) {
         const uint32_t k = abs_key(x);
         if (pass == 0) ++hist[k >> 16];
@@ -54,7 +61,7 @@ std::vector<std::vector<int64_t>> top_k(const Model& m, const std::vector<int>& 
   }
   int64_t ties = need - above;  // elements equal to the threshold, taken by position
   for (size_t t = 0; t < tensors.size(); ++t) {
-    const auto v = logical_values(m.tensors()[tensors[t]]);
+    const auto v = values(m.tensors()[tensors[t]]);
     for (int64_t j = 0; j < static_cast<int64_t>(v.size()); ++j) {
       const uint32_t k = abs_key(v[j]);
       if (k > prefix || (k == prefix && ties-- > 0)) out[t].push_back(j);
@@ -62,6 +69,66 @@ std::vector<std::vector<int64_t>> top_k(const Model& m, const std::vector<int>& 
   }
   return out;
 }
+
+// The importance file of `langquant fisher` (train/fisher.h): tensors "<set>/<canonical>" in
+// logical order. A score is the max over the chosen sets of F_set / mean(F_set), the mean taken
+// over every tensor of that set in the file.
+class FisherScores {
+ public:
+  FisherScores(const std::string& path, std::vector<std::string> sets) : file_(path), sets_(std::move(sets)) {
+    const auto& meta = file_.metadata();
+    auto fmt = meta.find("format");
+    if (fmt == meta.end() || fmt->second != "langquant-fisher-1")
+      fail(path, "not an importance file of `langquant fisher` (metadata format langquant-fisher-1)");
+    if (sets_.empty()) {  // every language: the sets that are neither groups nor max
+      for (const auto& s : split_commas(meta.count("sets") ? meta.at("sets") : ""))
+        if (s != "max" && !s.starts_with("group:")) sets_.push_back(s);
+    }
+    for (const auto& s : sets_) {
+      double sum = 0;
+      int64_t n = 0;
+      for (const auto& [name, view] : file_.tensors()) {
+        if (!name.starts_with(s + "/")) continue;
+        for (float x : to_f32(view)) sum += x;
+        n += view.numel();
+      }
+      if (n == 0) fail(path, "has no importance set '" + s + "' (sets: " + meta.at("sets") + ")");
+      inv_mean_.push_back(sum > 0 ? static_cast<double>(n) / sum : 0.0);
+    }
+  }
+
+  std::vector<float> scores(const TensorInfo& t) const {
+    std::vector<float> out(static_cast<size_t>(t.view->numel()), 0.0f);
+    for (size_t s = 0; s < sets_.size(); ++s) {
+      const auto it = file_.tensors().find(sets_[s] + "/" + t.canonical);
+      if (it == file_.tensors().end())
+        fail(file_.path(), "has no importance tensor " + sets_[s] + "/" + t.canonical);
+      if (it->second.numel() != t.view->numel())
+        fail(file_.path(), it->first + " has " + std::to_string(it->second.numel()) + " values, the model's tensor " +
+                               std::to_string(t.view->numel()));
+      const auto v = to_f32(it->second);
+      for (size_t i = 0; i < v.size(); ++i)
+        out[i] = std::max(out[i], static_cast<float>(v[i] * inv_mean_[s]));
+    }
+    return out;
+  }
+
+ private:
+  static std::vector<std::string> split_commas(const std::string& s) {
+    std::vector<std::string> out;
+    for (size_t a = 0; a <= s.size();) {
+      size_t b = s.find(',', a);
+      if (b == std::string::npos) b = s.size();
+      if (b > a) out.push_back(s.substr(a, b - a));
+      a = b + 1;
+    }
+    return out;
+  }
+
+  SafetensorsFile file_;
+  std::vector<std::string> sets_;
+  std::vector<double> inv_mean_;
+};
 
 uint64_t splitmix64(uint64_t& s) {
   uint64_t z = (s += 0x9e3779b97f4a7c15ull);
@@ -173,10 +240,16 @@ ResolvedPlan resolve_plan(const Plan& plan, const Model& model) {
     }
     std::vector<std::vector<int64_t>> picked;
     if (rule.elements.kind == ElementSelector::Top) {
+      ScoreFn score = [](const TensorInfo& t) { return logical_values(t); };
+      std::shared_ptr<FisherScores> fisher;
+      if (!rule.elements.fisher_file.empty()) {
+        fisher = std::make_shared<FisherScores>(rule.elements.fisher_file, rule.elements.fisher_sets);
+        score = [fisher](const TensorInfo& t) { return fisher->scores(t); };
+      }
       if (rule.elements.global) {
-        picked = top_k(model, sel, rule.elements.percent);
+        picked = top_k(model, sel, rule.elements.percent, score);
       } else {
-        for (int i : sel) picked.push_back(std::move(top_k(model, {i}, rule.elements.percent)[0]));
+        for (int i : sel) picked.push_back(std::move(top_k(model, {i}, rule.elements.percent, score)[0]));
       }
     } else {
       picked = random_k(model, sel, rule.elements.percent, rule.elements.seed, rule.elements.global);
