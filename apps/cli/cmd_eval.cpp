@@ -12,10 +12,9 @@
 #include "eval/comparison_output.h"
 #include "eval/engine.h"
 #include "eval/results.h"
+#include "experiments/plan_scoring.h"
 #include "model/weight_set.h"
 #include "quant/plan_apply.h"
-#include "quant/plan_cost.h"
-#include "quant/presets.h"
 
 namespace lq::cli {
 namespace {
@@ -72,73 +71,33 @@ void run_eval(const EvalArgs& a) {
   // Full precision first, then one weight set per plan; quantized tensors are built once and
   // shared between plans through the cache.
   std::vector<std::string> names = {"full-precision"};
-  std::vector<PlanInfo> infos(1);
-  infos[0].name = "full-precision";
-  infos[0].description = "checkpoint as stored";
+  std::vector<PlanInfo> infos = {full_precision_info(*model)};
   std::vector<std::unique_ptr<WeightSet>> owned;
   owned.push_back(std::make_unique<WeightSet>(*model));
   quant::QuantCache cache;
   const quant::Format base = quant::parse_format(a.base), keep = quant::parse_format(a.keep);
-  {
-    uint64_t fp_bytes = 0;
-    for (const auto& t : model->tensors()) fp_bytes += t.view->nbytes;
-    infos[0].size_bytes = fp_bytes;
-    infos[0].bits_per_weight = 8.0 * static_cast<double>(fp_bytes) / static_cast<double>(model->parameter_count());
-  }
   for (const auto& spec : a.plans) {
-    const quant::Plan plan = quant::load_plan(spec, base, keep);
-    const quant::ResolvedPlan rp = quant::resolve_plan(plan, *model);
-    const quant::PlanCost cost = quant::plan_cost(rp, *model);
-    PlanInfo pi;
-    pi.name = plan.name.empty() ? spec : plan.name;
+    const PreparedPlan p = prepare_plan(spec, base, keep, *model);
     for (const auto& n : names)
-      if (n == pi.name) fail("--plan " + spec, "two plans are named '" + pi.name + "'");
-    pi.description = quant::plan_to_line(plan);
-    pi.overhead = cost.overhead();
-    pi.size_bytes = cost.bytes;
-    pi.bits_per_weight = cost.bits_per_weight();
-    names.push_back(pi.name);
-    infos.push_back(pi);
-    owned.push_back(std::make_unique<WeightSet>(quant::build_weight_set(*model, rp, cache)));
+      if (n == p.info.name) fail("--plan " + spec, "two plans are named '" + p.info.name + "'");
+    names.push_back(p.info.name);
+    infos.push_back(p.info);
+    owned.push_back(std::make_unique<WeightSet>(quant::build_weight_set(*model, p.resolved, cache)));
   }
   std::vector<const WeightSet*> sets;
   for (const auto& w : owned) sets.push_back(w.get());
   const size_t S = sets.size();
 
   // Per language, per unit, per set: NLL, KL and top-1 agreements.
-  std::vector<LanguageScores> scores(corpus.languages.size());
-  std::vector<size_t> unit_slot(units.units.size());
-  for (size_t l = 0; l < scores.size(); ++l) {
-    scores[l].lang = corpus.languages[l].code;
-    scores[l].nll.assign(S, {});
-    scores[l].kl.assign(S, {});
-    scores[l].top1.assign(S, {});
-  }
-  for (size_t i = 0; i < units.units.size(); ++i) {
-    LanguageScores& ls = scores[units.units[i].lang];
-    unit_slot[i] = ls.tokens.size();
-    ls.tokens.push_back(0);
-    ls.bytes.push_back(units.units[i].bytes);
-    ls.chars.push_back(units.units[i].chars);
-    for (size_t s = 0; s < S; ++s) {
-      ls.nll[s].push_back(0);
-      ls.kl[s].push_back(0);
-      ls.top1[s].push_back(0);
-    }
-  }
   int64_t rows = 0;
   for (const auto& u : units.units) rows += static_cast<int64_t>(u.ids.size());
   Progress progress("eval", rows, "tokens", a.compute.quiet);
   EngineOptions eo;
   eo.batch_tokens = a.batch_tokens;
-  score_units(*model, sets, units, eo, [&](const TokenResult& t) {
-    LanguageScores& ls = scores[units.units[t.unit].lang];
-    const size_t i = unit_slot[t.unit];
-    if (t.set == 0) ls.tokens[i] += 1;
-    ls.nll[t.set][i] -= t.logprob;
-    ls.kl[t.set][i] += t.kl;
-    ls.top1[t.set][i] += t.top1_agrees ? 1 : 0;
-  }, &progress);
+  std::vector<std::string> codes;
+  for (const auto& l : corpus.languages) codes.push_back(l.code);
+  const std::vector<LanguageScores> scores =
+      language_scores(codes, units, score_sets(*model, sets, units, eo, &progress), S);
   progress.finish();
 
   BootstrapOptions bo;
@@ -178,8 +137,6 @@ void run_eval(const EvalArgs& a) {
     co.reference = a.ref;
     co.bootstrap = bo;
     co.groups = groups;
-    std::vector<std::string> codes;
-    for (const auto& l : corpus.languages) codes.push_back(l.code);
     if (!co.groups.count("lr")) co.groups["lr"] = default_low_resource(codes, a.ref);
     ComparisonReport rep;
     rep.model = a.model;

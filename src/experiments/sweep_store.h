@@ -1,0 +1,74 @@
+// The SQLite file a sweep writes its results into as they complete, so a sweep killed at any
+// moment resumes where it stopped. It holds the sweep's setup (model, corpus, scoring options,
+// the plan list, the units and how they are cut into pieces), and per (set, piece) the
+// per-unit totals: scored tokens, summed NLL, summed KL(FP || set), top-1 agreements. Set 0 is
+// full precision; set i > 0 is plans[i - 1]. A piece's results and its "done" mark are written
+// in one transaction, so a piece is either wholly stored or absent. Doubles are stored as
+// SQLite REALs (IEEE binary64), so they read back bit for bit (except -0.0, which SQLite
+// stores as integer 0; sums that start at +0.0 never become -0.0).
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+struct sqlite3;
+
+namespace lq::experiments {
+
+struct UnitMeta {
+  int lang = 0;  // index into SweepSetup::languages
+  int64_t bytes = 0, chars = 0;
+};
+
+struct Piece {
+  int first = 0, end = 0;  // units [first, end)
+};
+
+struct SweepSetup {
+  nlohmann::json scoring;  // model, corpus and every option that changes a number: must match to resume
+  nlohmann::json plans;    // array of {name, plan, description, tags, overhead, size_bytes, bits_per_weight}
+  nlohmann::json sweep;    // the experiment (name, description, axes, length_buckets)
+  std::vector<std::string> languages;
+  std::vector<UnitMeta> units;
+  std::vector<Piece> pieces;
+};
+
+struct UnitResult {
+  int64_t tokens = 0;
+  double nll = 0, kl = 0;
+  int64_t top1 = 0;
+};
+
+class SweepStore {
+ public:
+  explicit SweepStore(const std::string& path);  // opens or creates
+  ~SweepStore();
+  SweepStore(const SweepStore&) = delete;
+  SweepStore& operator=(const SweepStore&) = delete;
+
+  const std::string& path() const { return path_; }
+  bool initialized();
+  // Writes the setup into a fresh store (one transaction).
+  void initialize(const SweepSetup& s);
+  // Fails with a one-line error naming what differs when the stored setup is another sweep's.
+  void check_same(const SweepSetup& s);
+  SweepSetup setup();
+
+  // (set, piece) pairs already stored.
+  std::set<std::pair<int, int>> done();
+  // Stores the results of `sets` on one piece in one transaction; results[k][u] is set
+  // sets[k] on unit piece.first + u.
+  void write_piece(int piece, const std::vector<int>& sets, const std::vector<std::vector<UnitResult>>& results);
+  // Every unit's result for one set (all pieces must be stored).
+  std::vector<UnitResult> results(int set);
+
+ private:
+  void exec(const char* sql);
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace lq::experiments

@@ -1,0 +1,130 @@
+// The SQLite store: setup round trip, bit-exact results, atomic pieces, and resume checks.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+
+#include "core/error.h"
+#include "experiments/sweep_store.h"
+
+namespace lq::experiments {
+namespace {
+
+std::string temp_db(const char* name) {
+  const auto p = std::filesystem::temp_directory_path() / (std::string("lq-store-") + name + "-" + std::to_string(::getpid()) + ".sqlite");
+  std::filesystem::remove(p);
+  return p.string();
+}
+
+SweepSetup setup() {
+  SweepSetup s;
+  s.scoring = {{"model", "m"}, {"corpus", "c"}, {"batch", 2}};
+  s.plans = nlohmann::json::array({{{"name", "a"}, {"plan", "base=int4"}, {"tags", {{"axis", "plans"}}}},
+                                   {{"name", "b"}, {"plan", "base=int8"}, {"tags", {{"axis", "plans"}}}}});
+  s.sweep = {{"experiment", "t"}};
+  s.languages = {"en", "fi"};
+  s.units = {{0, 10, 9}, {0, 20, 19}, {1, 30, 25}};
+  s.pieces = {{0, 2}, {2, 3}};
+  return s;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(SweepStore, SetupRoundTripsAndResultsAreBitExact) {
+  const std::string path = temp_db("roundtrip");
+  const double awkward[] = {0.1, -1.5e-300, 1e-310, std::nextafter(1.0, 2.0), 12345.678901234567};
+  {
+    SweepStore s(path);
+    EXPECT_FALSE(s.initialized());
+    s.initialize(setup());
+    s.write_piece(0, {0, 2}, {{{3, awkward[0], 0, 3}, {4, awkward[1], 0, 4}}, {{3, awkward[2], awkward[3], 1}, {4, awkward[4], 0.5, 2}}});
+  }
+  SweepStore s(path);  // reopened: everything was committed
+  ASSERT_TRUE(s.initialized());
+  const SweepSetup st = s.setup();
+  EXPECT_EQ(st.scoring, setup().scoring);
+  EXPECT_EQ(st.plans, setup().plans);
+  EXPECT_EQ(st.languages, setup().languages);
+  ASSERT_EQ(st.units.size(), 3u);
+  EXPECT_EQ(st.units[2].lang, 1);
+  EXPECT_EQ(st.units[2].chars, 25);
+  ASSERT_EQ(st.pieces.size(), 2u);
+  EXPECT_EQ(st.pieces[1].first, 2);
+  EXPECT_EQ(s.done(), (std::set<std::pair<int, int>>{{0, 0}, {2, 0}}));
+  s.write_piece(1, {0, 2}, {{{5, 1.5, 0, 5}}, {{5, 2.5, 0.25, 4}}});
+  const auto r = s.results(2);
+  EXPECT_EQ(std::memcmp(&r[0].nll, &awkward[2], 8), 0);
+  EXPECT_EQ(std::memcmp(&r[0].kl, &awkward[3], 8), 0);
+  EXPECT_EQ(std::memcmp(&r[1].nll, &awkward[4], 8), 0);
+  EXPECT_EQ(r[1].top1, 2);
+  EXPECT_EQ(r[2].tokens, 5);
+  const auto f = s.results(0);
+  EXPECT_EQ(std::memcmp(&f[1].nll, &awkward[1], 8), 0);
+  // Set 1 was never written: reading it says the sweep is unfinished.
+  EXPECT_NE(error_of([&] { s.results(1); }).find("not finished"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST(SweepStore, AFailedPieceLeavesNothing) {
+  const std::string path = temp_db("atomic");
+  SweepStore s(path);
+  s.initialize(setup());
+  // The second set's rows have the wrong length: the first set's rows must not stay behind.
+  EXPECT_THROW(s.write_piece(0, {0, 1}, {{{1, 1, 0, 1}, {1, 1, 0, 1}}, {{1, 1, 0, 1}}}), Error);
+  EXPECT_TRUE(s.done().empty());
+  s.write_piece(0, {0}, {{{1, 1, 0, 1}, {1, 1, 0, 1}}});
+  // Writing a finished piece again is refused (primary key) and changes nothing.
+  EXPECT_THROW(s.write_piece(0, {1, 0}, {{{1, 9, 0, 1}, {1, 9, 0, 1}}, {{1, 9, 0, 1}, {1, 9, 0, 1}}}), Error);
+  EXPECT_EQ(s.done(), (std::set<std::pair<int, int>>{{0, 0}}));
+  std::filesystem::remove(path);
+}
+
+TEST(SweepStore, ResumeRefusesAnotherSweep) {
+  const std::string path = temp_db("check");
+  SweepStore s(path);
+  s.initialize(setup());
+  s.check_same(setup());  // same: fine
+  SweepSetup o = setup();
+  o.scoring["model"] = "other";
+  EXPECT_NE(error_of([&] { s.check_same(o); }).find("model was \"m\", now \"other\""), std::string::npos);
+  o = setup();
+  o.plans[1]["plan"] = "base=int2";
+  EXPECT_NE(error_of([&] { s.check_same(o); }).find("plan 2 was 'b' (base=int8), now 'b' (base=int2)"), std::string::npos);
+  o = setup();
+  o.plans.erase(1);
+  EXPECT_NE(error_of([&] { s.check_same(o); }).find("it has 2 plans, now 1"), std::string::npos);
+  o = setup();
+  o.units[0].bytes = 11;
+  EXPECT_NE(error_of([&] { s.check_same(o); }).find("sentences differ"), std::string::npos);
+  o = setup();
+  o.pieces = {{0, 1}, {1, 3}};
+  EXPECT_NE(error_of([&] { s.check_same(o); }).find("pieces"), std::string::npos);
+  o = setup();
+  o.plans[0]["tags"] = {{"axis", "x"}};  // tags do not identify a plan
+  s.check_same(o);
+  std::filesystem::remove(path);
+}
+
+TEST(SweepStore, ForeignFilesAreRejected) {
+  const std::string path = temp_db("foreign");
+  {
+    std::ofstream f(path);
+    f << "this is not a database, just some text that is long enough to be a header.................\n";
+  }
+  EXPECT_NE(error_of([&] { SweepStore s(path); }).find(path), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace lq::experiments
