@@ -5,11 +5,19 @@
 namespace lq::cli {
 inline void register_all(CLI::App& app) {
   register_init(app);
+  register_train(app);
   register_inspect(app);
   register_tokenize(app);
   register_score(app);
   register_eval(app);
   register_plan(app);
+  register_sweep(app);
   register_correlate(app);
+  register_stats(app);
+  register_activations(app);
+  register_report(app);
+  register_fisher(app);
+  register_overlap(app);
+  register_predict(app);
 }
 }  // namespace lq::cli

@@ -17,10 +17,19 @@ void add_compute_options(CLI::App& cmd, ComputeOptions& opts);
 int apply_threads(const ComputeOptions& opts);
 
 void register_init(CLI::App& app);
+void register_train(CLI::App& app);
 void register_inspect(CLI::App& app);
 void register_tokenize(CLI::App& app);
 void register_score(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_plan(CLI::App& app);
+void register_sweep(CLI::App& app);
+void register_correlate(CLI::App& app);
+void register_stats(CLI::App& app);
+void register_activations(CLI::App& app);
+void register_report(CLI::App& app);
+void register_fisher(CLI::App& app);
+void register_overlap(CLI::App& app);
+void register_predict(CLI::App& app);
 
 }  // namespace lq::cli

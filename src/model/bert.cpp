@@ -95,6 +95,7 @@ void bert_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace&
     apply_linear(w, blk + "ffn_down", ff, M, h, ws);
     add_inplace(x, h, M * D);
     apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, x);
+    ws.observe(l, x, M, D);
   }
   // MLM head transform (for every row; the decoder itself runs only on scored rows).
   apply_linear(w, "output_transform", x, M, h, ws);

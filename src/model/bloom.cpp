@@ -101,6 +101,7 @@ void bloom_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace
     gelu_bloom_inplace(ff, M * F);
     apply_linear(w, blk + "ffn_down", ff, M, h, ws);
     add_inplace(x, h, M * D);
+    ws.observe(l, x, M, D);
   }
   apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
 }

@@ -88,6 +88,7 @@ void gpt2_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace&
     apply_activation(hp.activation, ff, M * hp.n_ff);
     apply_linear(w, blk + "ffn_down", ff, M, h, ws);
     add_inplace(x, h, M * D);
+    ws.observe(l, x, M, D);
   }
   apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
 }

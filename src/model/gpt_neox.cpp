@@ -77,6 +77,7 @@ void gpt_neox_forward(const Model& m, const WeightSet& w, const Batch& b, Worksp
     apply_linear(w, blk + "ffn_down", ff, M, h, ws);
     if (hp.parallel_residual) add_inplace(h, att, M * D);  // mlp + attn, then + x (transformers' order)
     add_inplace(x, h, M * D);
+    ws.observe(l, x, M, D);
   }
   apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
 }

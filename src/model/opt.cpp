@@ -102,6 +102,7 @@ void opt_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& 
     apply_linear(w, blk + "ffn_down", ff, M, h, ws);
     add_inplace(x, h, M * D);
     if (!hp.norm_before) apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, x);
+    ws.observe(l, x, M, D);
   }
   float* out = ws.hidden(M * D);
   if (hp.norm_before)

@@ -2,6 +2,7 @@
 // the final hidden states it leaves behind for the output head.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,9 +19,18 @@ class Workspace {
   const float* hidden() const { return buffers_.at("hidden").data(); }
   LinearScratch& scratch() { return scratch_; }
 
+  // Optional per-block observer (activation statistics): every architecture's forward calls
+  // observe() after each block with that block's output, the residual stream [rows, dim].
+  using BlockObserver = std::function<void(int layer, const float* hidden, int64_t rows, int64_t dim)>;
+  void set_observer(BlockObserver f) { observer_ = std::move(f); }
+  void observe(int layer, const float* hidden, int64_t rows, int64_t dim) const {
+    if (observer_) observer_(layer, hidden, rows, dim);
+  }
+
  private:
   std::map<std::string, std::vector<float>> buffers_;
   LinearScratch scratch_;
+  BlockObserver observer_;
 };
 
 }  // namespace lq
