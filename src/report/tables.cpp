@@ -1,0 +1,91 @@
+#include "report/tables.h"
+
+#include "report/text_format.h"
+
+namespace lq::report {
+namespace {
+
+Table strategies(const Section& s) {
+  const Dataset& d = s.data;
+  const std::string g = s.group.empty() ? "(none)" : s.group;
+  Table t{"Strategies (group " + g + ")",
+          {"strategy", "overhead", "size", "bits/weight", "LR disparity", "LR delta_bpb gap", "LR KL"},
+          {false, true, true, true, true, true, true},
+          {}};
+  for (const auto& name : s.plans) {
+    const PlanEntry& p = *d.plan(name);
+    const GroupRow* r = d.group_row(name, s.group);
+    t.rows.push_back({name, fmt(100 * p.overhead, "%.2f") + "%", fmt(p.size_bytes / 1e6, "%.1f") + " MB",
+                      fmt(p.bits_per_weight, "%.2f"),
+                      r && r->lr_disparity ? with_ci(*r->lr_disparity, 1, "%.3g", "x") : "n/a",
+                      r ? with_ci(r->delta_bpb_gap) : "n/a", r ? with_ci(r->kl) : "n/a"});
+  }
+  return t;
+}
+
+Table per_language(const Section& s) {
+  const Dataset& d = s.data;
+  Table t{"Per language",
+          {"plan", "lang", "ppl", "degradation", "disparity", "delta_bpb", "KL", "top-1"},
+          {false, false, true, true, true, true, true, true},
+          {}};
+  for (const auto& r : d.rows) {
+    const bool fp = d.is_fp(r.plan);
+    t.rows.push_back({r.plan, r.lang, with_ci(r.ppl, 1, "%.4g"), fp ? "" : with_ci(r.degradation, 100, "%.3g", "%"),
+                      fp ? "" : with_ci(r.disparity, 1, "%.3g", "x"), fp ? "" : with_ci(r.delta_bpb),
+                      fp ? "" : with_ci(r.kl), fp ? "" : with_ci(r.top1)});
+  }
+  return t;
+}
+
+Table criticality_table(const Section& s) {
+  Table t{"Per-layer criticality",
+          {"component", "layer", "plan", "objective", "value", "base value", "criticality", "effect"},
+          {false, true, false, false, true, true, true, false},
+          {}};
+  for (const auto& ser : s.criticality.series)
+    for (const auto& p : ser.points)
+      t.rows.push_back({ser.component, std::to_string(p.layer), p.plan, objective_label(ser.objective),
+                        fmt(p.objective, "%.4g"), fmt(ser.base_objective, "%.4g"), fmt(p.criticality, "%.4g"),
+                        p.anti_critical() ? "anti-critical" : "critical"});
+  return t;
+}
+
+Table pareto_table(const Section& s) {
+  Table t{"Pareto frontier: overhead vs " + objective_label(s.pareto.objective),
+          {"plan", "overhead", objective_label(s.pareto.objective), "on frontier"},
+          {false, true, true, false},
+          {}};
+  for (const auto& p : s.pareto.points)
+    t.rows.push_back({p.plan, fmt(100 * p.overhead, "%.2f") + "%",
+                      with_ci(p.objective, 1, "%.3g", s.pareto.objective == Objective::lr_disparity ? "x" : ""),
+                      p.on_front ? "yes" : ""});
+  for (const auto& n : s.pareto.skipped) t.rows.push_back({n, fmt(100 * s.data.plan(n)->overhead, "%.2f") + "%", "unstable / n/a", ""});
+  return t;
+}
+
+Table correlation_table(const Section& s) {
+  Table t{"Weight statistics vs criticality",
+          {"statistic", "criticality of", "n", "Pearson r [95% CI]", "p", "Spearman rho [95% CI]", "p"},
+          {false, false, true, true, true, true, true},
+          {}};
+  auto ci = [](const analysis::Correlation& c) {
+    return fmt(c.r, "%.3f") + " [" + fmt(c.lo, "%.3f") + ", " + fmt(c.hi, "%.3f") + "]";
+  };
+  for (const auto& k : s.correlations)
+    t.rows.push_back({k.statistic, k.component, std::to_string(k.pearson.n), ci(k.pearson), fmt(k.pearson.p_value, "%.3g"),
+                      ci(k.spearman), fmt(k.spearman.p_value, "%.3g")});
+  return t;
+}
+
+}  // namespace
+
+std::vector<Table> section_tables(const Section& s) {
+  std::vector<Table> out = {strategies(s), per_language(s)};
+  if (!s.criticality.series.empty()) out.push_back(criticality_table(s));
+  if (!s.pareto.points.empty()) out.push_back(pareto_table(s));
+  if (!s.correlations.empty()) out.push_back(correlation_table(s));
+  return out;
+}
+
+}  // namespace lq::report
