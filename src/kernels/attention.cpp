@@ -25,8 +25,9 @@ void attention(const float* q, int64_t q_stride, const float* k, int64_t k_strid
       for (int64_t i = 0; i < seg.length; ++i) {
         const float* qi = q + (seg.start + i) * q_stride + static_cast<int64_t>(h) * hd;
         const int64_t n_keys = s.causal ? i + 1 : seg.length;
+        const int64_t first = s.causal && s.window > 0 ? std::max<int64_t>(0, i - s.window + 1) : 0;
         float mx = -INFINITY;
-        for (int64_t j = 0; j < n_keys; ++j) {
+        for (int64_t j = first; j < n_keys; ++j) {
           const float* kj = k + (seg.start + j) * k_stride + static_cast<int64_t>(hk) * hd;
           float dot = 0;
 #pragma omp simd reduction(+ : dot)
@@ -36,14 +37,14 @@ void attention(const float* q, int64_t q_stride, const float* k, int64_t k_strid
           mx = std::max(mx, sc);
         }
         float sum = 0;
-        for (int64_t j = 0; j < n_keys; ++j) {
+        for (int64_t j = first; j < n_keys; ++j) {
           scores[j] = std::exp(scores[j] - mx);
           sum += scores[j];
         }
         const float inv = 1.0f / sum;
         float* oi = out + (seg.start + i) * out_stride + static_cast<int64_t>(h) * hd;
         std::fill(oi, oi + hd, 0.0f);
-        for (int64_t j = 0; j < n_keys; ++j) {
+        for (int64_t j = first; j < n_keys; ++j) {
           const float p = scores[j] * inv;
           const float* vj = v + (seg.start + j) * v_stride + static_cast<int64_t>(hk) * hd;
 #pragma omp simd

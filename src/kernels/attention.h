@@ -16,6 +16,7 @@ struct AttentionShape {
   float scale = 1.0f;                  // multiplies q.k
   bool causal = true;
   const float* alibi_slopes = nullptr; // per head; adds slope * (j - i) to score(i, j) if set
+  int64_t window = 0;                  // causal only, > 0: row i sees keys i - window + 1 .. i
 };
 
 // q rows hold n_head heads, k and v rows n_head_kv heads (grouped-query when fewer), each

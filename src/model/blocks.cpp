@@ -122,6 +122,7 @@ void apply_self_attention(const WeightSet& w, const std::string& blk, const floa
   s.scale = a.scale;
   s.causal = a.causal;
   s.alibi_slopes = a.alibi_slopes;
+  s.window = a.window;
   float* att = ws.buffer("attn.out", static_cast<size_t>(M * Dq));
   attention(qkv, W, qkv + Dq, W, qkv + Dq + Dkv, W, b.segments, s, att);
   apply_linear(w, blk + "attn_output", att, M, out, ws);

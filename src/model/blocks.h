@@ -38,6 +38,7 @@ struct SelfAttention {
   bool causal = true;
   const RopeParams* rope = nullptr;       // applied to q and k when set (and n_rot > 0)
   const float* alibi_slopes = nullptr;    // per head
+  int64_t window = 0;                     // sliding-window attention when > 0
 };
 // out[M, n_embd] = attn_output(attention(x)) for block prefix blk (e.g. "blk.3."). q, k and v come
 // from the fused "attn_qkv" when the model has it (rows [q | k | v], or per head when the tensor

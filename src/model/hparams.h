@@ -24,6 +24,7 @@ struct HParams {
   // A masked language model (BERT): bidirectional attention, scored by pseudo-log-likelihood
   // (eval/units.h) instead of next-token prediction.
   bool masked_lm = false;
+  int64_t sliding_window = 0;      // > 0: causal attention sees only the last this-many positions (Mistral)
 
   int64_t head_dim() const { return n_head_dim > 0 ? n_head_dim : n_embd / n_head; }
 };

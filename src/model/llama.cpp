@@ -34,11 +34,16 @@ HParams read_llama(const ModelConfig& c) {
   h.rope = read_rope_params(c, static_cast<int>(h.n_head_dim), h.n_ctx);
   // Dynamic NTK scaling exists to run past the trained context: allow factor x positions.
   if (h.rope.scaling == "dynamic") h.n_ctx = static_cast<int64_t>(h.n_ctx * h.rope.factor);
-  // Sliding-window attention (Mistral) is not implemented: within the window it is plain
-  // causal attention, so sequences are limited to the window.
-  const bool sliding = c.model_type() == "mistral" || c.get_bool({"use_sliding_window"}, false);
-  if (sliding)
-    if (auto wnd = c.find_int({"sliding_window"}); wnd && *wnd > 0 && *wnd < h.n_ctx) h.n_ctx = *wnd;
+  // Mistral's sliding window: position i attends to i - window + 1 .. i in every layer, as
+  // transformers masks it. Qwen2's window applies only to layers past max_window_layers (and
+  // transformers ignores it outside flash attention), so there sequences are capped at the
+  // window instead, where every variant agrees.
+  if (auto wnd = c.find_int({"sliding_window"}); wnd && *wnd > 0) {
+    if (c.model_type() == "mistral")
+      h.sliding_window = *wnd;
+    else if (c.get_bool({"use_sliding_window"}, false) && *wnd < h.n_ctx)
+      h.n_ctx = *wnd;
+  }
   return h;
 }
 
@@ -80,6 +85,7 @@ void llama_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace
   a.head_dim = static_cast<int>(hp.head_dim());
   a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
   a.rope = &hp.rope;
+  a.window = hp.sliding_window;
   for (int l = 0; l < hp.n_layer; ++l) {
     const std::string blk = "blk." + std::to_string(l) + ".";
     apply_rms_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
@@ -91,6 +97,7 @@ void llama_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace
     silu_mul_inplace(gate, up, M * F);
     apply_linear(w, blk + "ffn_down", gate, M, h, ws);
     add_inplace(x, h, M * D);
+    ws.observe(l, x, M, D);
   }
   apply_rms_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
 }

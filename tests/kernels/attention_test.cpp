@@ -56,6 +56,7 @@ std::vector<double> naive_attention(const Packed& p, const std::vector<Segment>&
       for (int64_t i = 0; i < L; ++i)
         for (int64_t j = 0; j < L; ++j) {
           if (s.causal && j > i) continue;
+          if (s.causal && s.window > 0 && j <= i - s.window) continue;  // outside the sliding window
           const float* qi = p.q() + (seg.start + i) * p.stride + int64_t(h) * hd;
           const float* kj = p.k() + (seg.start + j) * p.stride + int64_t(hk) * hd;
           double dot = 0;
@@ -159,6 +160,23 @@ TEST(Attention, AlibiSlopes) {
     for (size_t i = 0; i < with.size(); ++i) diff = std::max(diff, double(std::fabs(with[i] - without[i])));
     EXPECT_GT(diff, 1e-2);
   }
+}
+
+TEST(Attention, SlidingWindow) {
+  const auto segs = packed_segments(kLengths);
+  const Packed p = make_packed(30, 4, 2, 8, 9);
+  for (int64_t window : {1, 2, 4, 100}) {
+    AttentionShape s = shape(4, 2, 8, true);
+    s.window = window;
+    expect_matches_naive(p, segs, s);
+  }
+  // Window 1: each row attends only to itself, so its output is its own v row.
+  AttentionShape s = shape(4, 2, 8, true);
+  s.window = 1;
+  const auto out = run_attention(p, segs, s);
+  for (int64_t r = 0; r < 30; ++r)
+    for (int h = 0; h < 4; ++h)
+      for (int d = 0; d < 8; ++d) EXPECT_FLOAT_EQ(out[r * 32 + h * 8 + d], p.v()[r * p.stride + (h / 2) * 8 + d]);
 }
 
 TEST(Attention, Scale) {

@@ -1,6 +1,6 @@
 """Llama family (llama, mistral, qwen2): langquant's per-token log-probabilities on random-weight
 checkpoints made by transformers equal transformers' own on multilingual text (max |diff| <= 1e-4,
-F32 compute), across the features real checkpoints use: grouped-query attention, explicit
+F32 compute), across the features real checkpoints use: grouped-query attention, Mistral's sliding window, explicit
 head_dim, rope_theta, rope_scaling linear / dynamic / llama3, Qwen2's q/k/v biases, tied and
 untied heads, BF16 storage. Also: inspect maps every tensor, plan show resolves on each."""
 import pytest
@@ -26,6 +26,8 @@ SHAPES = {
     "llama-attention-bias": (make_llama, dict(attention_bias=True, mlp_bias=True, num_hidden_layers=3)),
     # Mistral: GQA 8 heads : 2 kv heads, untied.
     "mistral": (make_mistral, dict()),
+    # A window shorter than the test sentences, so the sliding mask matters.
+    "mistral-sliding-window": (make_mistral, dict(sliding_window=5)),
     # Qwen2: q/k/v biases, tied head, rope_theta 1e6.
     "qwen2": (make_qwen2, dict()),
     "qwen2-untied": (make_qwen2, dict(tie_word_embeddings=False, num_hidden_layers=3)),
