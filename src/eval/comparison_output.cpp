@@ -32,6 +32,7 @@ std::string fmt(double v, const char* f = "%.4g") {
 
 std::string with_ci(const Estimate& e, const char* f = "%.3g") {
   if (!std::isfinite(e.value)) return "n/a";
+  if (!std::isfinite(e.lo) || !std::isfinite(e.hi)) return fmt(e.value, f);  // no replicates: no interval
   return fmt(e.value, f) + " [" + fmt(e.lo, f) + ", " + fmt(e.hi, f) + "]";
 }
 
