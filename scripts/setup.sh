@@ -21,7 +21,7 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(build-essential cmake pkg-config libopenblas-dev libpcre2-dev libicu-dev nlohmann-json3-dev
       libcli11-dev libtomlplusplus-dev libsqlite3-dev libgtest-dev libjs-vega)
-[ "$want_python" -eq 1 ] && pkgs+=(python3 python3-venv python3-numpy python3-torch chromium fonts-dejavu-core)
+[ "$want_python" -eq 1 ] && pkgs+=(python3 python3-venv python3-numpy python3-scipy python3-torch chromium fonts-dejavu-core)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
