@@ -19,5 +19,7 @@ inline void register_all(CLI::App& app) {
   register_fisher(app);
   register_overlap(app);
   register_predict(app);
+  register_search(app);
+  register_recommend(app);
 }
 }  // namespace lq::cli

@@ -31,5 +31,7 @@ void register_report(CLI::App& app);
 void register_fisher(CLI::App& app);
 void register_overlap(CLI::App& app);
 void register_predict(CLI::App& app);
+void register_search(CLI::App& app);
+void register_recommend(CLI::App& app);
 
 }  // namespace lq::cli
