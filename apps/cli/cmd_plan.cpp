@@ -16,7 +16,7 @@ namespace lq::cli {
 namespace {
 
 struct PlanArgs {
-  std::string plan, dir, base = "int4", keep = "fp16", out;
+  std::string plan, dir, base = "int4", keep = "fp16", out, dtype = "f32";
   bool json = false;
 };
 
@@ -106,9 +106,10 @@ void run_apply(const PlanArgs& a) {
   auto model = Model::load(a.dir);
   quant::QuantCache cache;
   const WeightSet weights = quant::build_weight_set(*model, quant::resolve_plan(plan, *model), cache);
-  quant::write_simulated_checkpoint(*model, weights, a.out);
-  std::printf("wrote %s: %s simulated (dequantized F32 where the plan changes a tensor)\n", a.out.c_str(),
-              quant::plan_to_line(plan).c_str());
+  const DType dtype = a.dtype == "f16" ? DType::F16 : a.dtype == "bf16" ? DType::BF16 : DType::F32;
+  quant::write_simulated_checkpoint(*model, weights, a.out, dtype);
+  std::printf("wrote %s: %s simulated (dequantized %s where the plan changes a tensor)\n", a.out.c_str(),
+              quant::plan_to_line(plan).c_str(), a.dtype.c_str());
 }
 
 }  // namespace
@@ -142,6 +143,10 @@ void register_plan(CLI::App& app) {
   apply->add_option("--out,-o", a->out, "Folder to write")->required();
   apply->add_option("--base", a->base, "Base format of a preset (default int4)");
   apply->add_option("--keep", a->keep, "Format a preset keeps its protected parts at (default fp16)");
+  apply->add_option("--dtype", a->dtype,
+                    "Dtype of the changed tensors (default f32); f16/bf16 only for plans whose values it holds\n"
+                    "exactly, e.g. 'base=fp16' to halve an F32 checkpoint")
+      ->check(CLI::IsMember({"f32", "f16", "bf16"}));
   apply->callback([a] { run_apply(*a); });
   auto* list = cmd->add_subcommand("list", "List the preset plans with a one-line description each");
   list->callback([] { run_list(); });

@@ -124,3 +124,26 @@ def test_list():
                  "L0+L11+ln_f+biases", "L0+L9+L11+biases+ln_f", "even-layers", "odd-layers",
                  "magnitude-k", "random-k"):
         assert name in out
+
+
+def test_apply_fp16_writes_an_exact_half_size_checkpoint(ckpt, tmp_path):
+    """plan apply base=fp16 --dtype f16: every tensor stored as F16, each the F32 original rounded
+    to binary16 (numpy), and transformers loads it. A plan whose values f16 cannot hold exactly
+    (int4 with an F32 scale) is refused and writes nothing."""
+    import numpy as np
+    import torch
+    from safetensors.numpy import load_file
+    from transformers import GPT2LMHeadModel
+
+    out = tmp_path / "half"
+    run_lq("plan", "apply", "base=fp16", "--model", ckpt, "--out", out, "--dtype", "f16")
+    src = load_file(str(next(ckpt.glob("*.safetensors"))))
+    got = load_file(str(out / "model.safetensors"))
+    for name in tensors(ckpt):
+        assert got[name].dtype == np.float16, name
+        np.testing.assert_array_equal(got[name], src[name].astype(np.float16), err_msg=name)
+    GPT2LMHeadModel.from_pretrained(out, torch_dtype=torch.float32)
+    bad = tmp_path / "int4"
+    p = run_lq("plan", "apply", "base=int4", "--model", ckpt, "--out", bad, "--dtype", "f16", check=False)
+    assert p.returncode == 1 and "not all exact in F16" in p.stderr and len(p.stderr.splitlines()) == 1
+    assert not bad.exists()
