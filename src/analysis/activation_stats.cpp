@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "analysis/moments.h"
+#include "analysis/float_bits.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "model/batch.h"
@@ -13,18 +14,6 @@
 
 namespace lq::analysis {
 namespace {
-
-uint32_t abs_bits(float x) {
-  uint32_t b;
-  std::memcpy(&b, &x, 4);
-  return b & 0x7fffffffu;
-}
-
-float from_bits(uint32_t b) {
-  float f;
-  std::memcpy(&f, &b, 4);
-  return f;
-}
 
 // One layer of one language, across both passes.
 struct LayerAcc {

@@ -5,20 +5,10 @@
 #include <cstring>
 #include <functional>
 
+#include "analysis/float_bits.h"
+
 namespace lq::analysis {
 namespace {
-
-uint32_t abs_bits(float x) {
-  uint32_t b;
-  std::memcpy(&b, &x, 4);
-  return b & 0x7fffffffu;
-}
-
-float from_bits(uint32_t b) {
-  float f;
-  std::memcpy(&f, &b, 4);
-  return f;
-}
 
 }  // namespace
 

@@ -224,4 +224,15 @@ void dequantize_row(BlockType t, const uint8_t* blocks, float* y, int64_t n) {
   }
 }
 
+BlockType block_type_of(Kind k) {
+  switch (k) {
+    case Kind::Q4_0: return BlockType::Q4_0;
+    case Kind::Q4_1: return BlockType::Q4_1;
+    case Kind::Q5_0: return BlockType::Q5_0;
+    case Kind::Q5_1: return BlockType::Q5_1;
+    case Kind::Q8_0: return BlockType::Q8_0;
+    default: fail("ggml", "not a ggml block format");
+  }
+}
+
 }  // namespace lq::quant::ggml

@@ -17,9 +17,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "quant/format.h"
+
 namespace lq::quant::ggml {
 
 enum class BlockType { Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 };
+// The block type of a ggml format kind (k must be one: see is_ggml_block).
+BlockType block_type_of(Kind k);
 
 inline constexpr int64_t kBlockWeights = 32;
 size_t block_bytes(BlockType t);

@@ -15,15 +15,6 @@ namespace {
 
 constexpr int64_t kParallelMin = 1 << 16;  // weights below which threads do not pay
 
-ggml::BlockType block_type(Kind k) {
-  switch (k) {
-    case Kind::Q4_0: return ggml::BlockType::Q4_0;
-    case Kind::Q4_1: return ggml::BlockType::Q4_1;
-    case Kind::Q5_0: return ggml::BlockType::Q5_0;
-    case Kind::Q5_1: return ggml::BlockType::Q5_1;
-    default: return ggml::BlockType::Q8_0;
-  }
-}
 
 bool packs_nibbles(const Format& f) { return f.kind == Kind::Int && f.bits <= 4; }
 
@@ -52,7 +43,7 @@ std::shared_ptr<QuantizedMatrix> QuantizedMatrix::encode(const Format& f, const 
     case Kind::Int: break;
     case Kind::F32: fail("quant " + canonical_name(f), "fp32 is not a compressed format");
     default: {  // ggml blocks: the blocks themselves are the storage
-      const ggml::BlockType t = block_type(f.kind);
+      const ggml::BlockType t = ggml::block_type_of(f.kind);
       q->row_bytes_ = static_cast<int64_t>(ggml::block_bytes(t)) * (cols / ggml::kBlockWeights);
       q->data_.resize(static_cast<size_t>(rows * q->row_bytes_));
 #pragma omp parallel for schedule(static) if (par)
@@ -133,7 +124,7 @@ void QuantizedMatrix::decode_row(int64_t r, float* dst) const {
       }
       break;
     }
-    default: ggml::dequantize_row(block_type(format_.kind), src, dst, cols_); break;
+    default: ggml::dequantize_row(ggml::block_type_of(format_.kind), src, dst, cols_); break;
   }
   if (patch_index_.empty()) return;
   const auto row_start = static_cast<uint32_t>(r * cols_);

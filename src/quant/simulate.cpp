@@ -14,18 +14,9 @@ namespace {
 
 constexpr int64_t kParallelMin = 1 << 14;  // below this many weights threads do not pay
 
-ggml::BlockType block_type(Kind k) {
-  switch (k) {
-    case Kind::Q4_0: return ggml::BlockType::Q4_0;
-    case Kind::Q4_1: return ggml::BlockType::Q4_1;
-    case Kind::Q5_0: return ggml::BlockType::Q5_0;
-    case Kind::Q5_1: return ggml::BlockType::Q5_1;
-    default: return ggml::BlockType::Q8_0;
-  }
-}
 
 void fake_ggml(const Format& f, const float* w, float* out, int64_t rows, int64_t cols) {
-  const ggml::BlockType t = block_type(f.kind);
+  const ggml::BlockType t = ggml::block_type_of(f.kind);
   const size_t row_bytes = ggml::block_bytes(t) * static_cast<size_t>(cols / 32);
 #pragma omp parallel if (rows * cols >= kParallelMin)
   {
