@@ -203,3 +203,20 @@ def make_bert(dir_, tokenizer_json, *, dtype=torch.float32, seed=0, **cfg):
     model.to(dtype).save_pretrained(dir_, safe_serialization=True)
     shutil.copy(tokenizer_json, dir_ / "tokenizer.json")
     return BertForMaskedLM.from_pretrained(dir_, torch_dtype=torch.float32).eval()
+
+
+def train_briefly(model, seqs, steps):
+    """A few Adam steps (lr 1e-2, batches of 4 padded sequences, seed 0) so a random model learns
+    something: quantization then hurts it, as it hurts a real one. Leaves the model in train mode."""
+    torch.manual_seed(0)
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(steps):
+        batch = [seqs[i] for i in torch.randperm(len(seqs))[:4]]
+        n = max(map(len, batch))
+        ids = torch.tensor([s + [0] * (n - len(s)) for s in batch])
+        mask = torch.tensor([[1] * len(s) + [0] * (n - len(s)) for s in batch])
+        loss = model(ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
+        opt.zero_grad()
+        loss.backward()
+        opt.step()

@@ -25,7 +25,7 @@ import torch
 from tokenizers import Tokenizer
 from transformers import GPT2LMHeadModel
 
-from checkpoints import make_gpt2
+from checkpoints import make_gpt2, train_briefly
 from conftest import CORPORA, GPT2_TOKENIZER, run_lq
 from test_quant_numpy import int4_tensor, int8_chan, q4_0
 
@@ -67,18 +67,7 @@ def ckpt(corpus, tmp_path_factory):
     tok = Tokenizer.from_file(str(GPT2_TOKENIZER / "tokenizer.json"))
     bos = model.config.bos_token_id
     seqs = [[bos] + tok.encode(s, add_special_tokens=False).ids for sents in corpus[1].values() for s in sents]
-    torch.manual_seed(0)
-    model.train()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for _ in range(TRAIN_STEPS):
-        batch = [seqs[i] for i in torch.randperm(len(seqs))[:4]]
-        n = max(map(len, batch))
-        ids = torch.tensor([s + [0] * (n - len(s)) for s in batch])
-        mask = torch.tensor([[1] * len(s) + [0] * (n - len(s)) for s in batch])
-        loss = model(ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    train_briefly(model, seqs, TRAIN_STEPS)
     # One outlier weight, as real LLMs have: a large value in the row of a token that never
     # occurs, in a dimension the final layer norm zeroes, so it does not change the full-
     # precision model but sets the per-tensor int4 scale of the embedding (as outliers do in

@@ -13,7 +13,7 @@ import pytest
 import torch
 from tokenizers import Tokenizer
 
-from checkpoints import make_gpt2
+from checkpoints import make_gpt2, train_briefly
 from conftest import CORPORA, GPT2_TOKENIZER, run_lq
 
 LANGS = ["en", "de", "fi", "tr", "id"]
@@ -41,18 +41,7 @@ def ckpt(corpus, tmp_path_factory):
     bos = model.config.bos_token_id
     seqs = [[bos] + tok.encode(s, add_special_tokens=False).ids
             for lang in LANGS for s in (corpus / f"{lang}.txt").read_text(encoding="utf-8").splitlines()]
-    torch.manual_seed(0)
-    model.train()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for _ in range(TRAIN_STEPS):
-        batch = [seqs[i] for i in torch.randperm(len(seqs))[:4]]
-        n = max(map(len, batch))
-        ids = torch.tensor([s + [0] * (n - len(s)) for s in batch])
-        mask = torch.tensor([[1] * len(s) + [0] * (n - len(s)) for s in batch])
-        loss = model(ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    train_briefly(model, seqs, TRAIN_STEPS)
     model.eval().save_pretrained(d, safe_serialization=True)
     return d
 
