@@ -19,7 +19,7 @@ done
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(build-essential cmake pkg-config libopenblas-dev libpcre2-dev libicu-dev nlohmann-json3-dev
+pkgs=(build-essential cmake ccache pkg-config libopenblas-dev libpcre2-dev libicu-dev nlohmann-json3-dev
       libcli11-dev libtomlplusplus-dev libsqlite3-dev libgtest-dev libjs-vega)
 [ "$want_python" -eq 1 ] && pkgs+=(python3 python3-venv python3-numpy python3-scipy python3-torch chromium fonts-dejavu-core)
 missing=()
