@@ -104,7 +104,10 @@ void apply_self_attention(const WeightSet& w, const std::string& blk, const floa
   } else {
     float* part = ws.buffer("attn.part", static_cast<size_t>(M * std::max(Dq, Dkv)));
     const std::pair<const char*, int64_t> parts[] = {{"attn_q", 0}, {"attn_k", Dq}, {"attn_v", Dq + Dkv}};
-    for (const auto& [name, off] : parts) {
+    for (const auto& [part_name, part_off] : parts) {
+      // Plain copies: clang 14 cannot capture a structured binding in the OpenMP region below.
+      const char* name = part_name;
+      const int64_t off = part_off;
       apply_linear(w, blk + name, x, M, part, ws);
       const int64_t width = off == 0 ? Dq : Dkv;
 #pragma omp parallel for schedule(static)

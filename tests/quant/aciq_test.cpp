@@ -42,7 +42,7 @@ TEST(Aciq, AnalyticExpressions) {
 TEST(Aciq, LaplaceMultipliers) {
   const struct { int m; double paper; } rows[] = {{2, 2.83}, {3, 3.89}, {4, 5.03}, {8, 9.89}};
   for (auto [m, paper] : rows) {
-    const double grid = grid_argmin([m](double a) { return laplace_mse(a, m); }, 0.5, 15.0);
+    const double grid = grid_argmin([m = m](double a) { return laplace_mse(a, m); }, 0.5, 15.0);
     EXPECT_NEAR(aciq_alpha_laplace(m), grid, 2e-5) << m;
     EXPECT_NEAR(aciq_alpha_laplace(m), paper, 0.01) << m;
   }
@@ -51,7 +51,7 @@ TEST(Aciq, LaplaceMultipliers) {
 TEST(Aciq, GaussianMultipliers) {
   const struct { int m; double paper; } rows[] = {{2, 1.71}, {3, 2.15}, {4, 2.55}, {8, 3.92}};
   for (auto [m, paper] : rows) {
-    const double grid = grid_argmin([m](double a) { return gauss_mse(a, m); }, 0.5, 8.0);
+    const double grid = grid_argmin([m = m](double a) { return gauss_mse(a, m); }, 0.5, 8.0);
     EXPECT_NEAR(aciq_alpha_gauss(m), grid, 2e-5) << m;
     EXPECT_NEAR(aciq_alpha_gauss(m), paper, 0.01) << m;
   }
