@@ -11,7 +11,7 @@
 
 #include "analysis/activation_stats.h"
 #include "cli/commands.h"
-#include "cli/model_loading.h"
+#include "model/checkpoint.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/corpus.h"
@@ -106,7 +106,7 @@ void run_activations(const ActivationsArgs& a) {
   const quant::Format base = quant::parse_format(a.base), keep = quant::parse_format(a.keep);
   apply_threads(a.compute);
   auto model = Model::load(a.model);
-  auto tok = load_model_tokenizer(a.model);
+  auto tok = open_tokenizer(*model);
   Corpus corpus = load_corpus(a.corpus, a.langs);
   for (auto& l : corpus.languages)
     if (a.sentences > 0 && static_cast<int>(l.sentences.size()) > a.sentences) l.sentences.resize(a.sentences);
@@ -151,7 +151,7 @@ void register_activations(CLI::App& app) {
       "Per-language statistics of every block's output (residual stream): RMS, mean and max |h|, excess kurtosis, "
       "massive activations (|h| > 100x the layer's median |h|) with token and channel, each language's critical "
       "layers (top 20% by mean |h|), and with --plan the relative L2 change of every layer under the plan");
-  cmd->add_option("--model,-m", a->model, "Hugging Face checkpoint folder")->required();
+  cmd->add_option("--model,-m", a->model, "Checkpoint: a Hugging Face folder or a GGUF file")->required();
   cmd->add_option("--corpus,-c", a->corpus, "Corpus folder (see 'langquant eval --help')")->required();
   cmd->add_option("--langs", a->langs, "Languages to run (default: all)")->delimiter(',');
   cmd->add_option("--sentences", a->sentences, "First N sentences per language (0: all; default 100)")

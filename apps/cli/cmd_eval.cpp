@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "cli/model_loading.h"
+#include "model/checkpoint.h"
 #include "core/atomic_file.h"
 #include "core/progress.h"
 #include "eval/comparison_output.h"
@@ -39,7 +39,7 @@ std::string replace_extension(const std::string& path, const char* ext) {
 void run_eval(const EvalArgs& a) {
   apply_threads(a.compute);
   auto model = Model::load(a.model);
-  auto tok = load_model_tokenizer(a.model);
+  auto tok = open_tokenizer(*model);
   const Corpus corpus = load_corpus(a.corpus, a.langs);
   const auto groups = parse_groups(a.groups);
   for (const auto& [name, members] : groups)
@@ -182,7 +182,7 @@ void register_eval(CLI::App& app) {
       "disparity against --ref, delta_bpb, KL(FP||plan), top-1 agreement, with paired bootstrap\n"
       "intervals; ratios whose denominator interval contains 0 are reported 'unstable'. Outputs: JSON\n"
       "(--out), CSV (one row per plan x language), Markdown (strategy table in the seeds' form).");
-  cmd->add_option("--model,-m", a->model, "Hugging Face checkpoint folder")->required();
+  cmd->add_option("--model,-m", a->model, "Checkpoint: a Hugging Face folder or a GGUF file")->required();
   cmd->add_option("--corpus,-c", a->corpus, "Corpus folder or file")->required();
   cmd->add_option("--out,-o", a->out, "Write results as JSON here (and Markdown beside it, .md)");
   cmd->add_option("--md", a->md, "Write the Markdown table here");

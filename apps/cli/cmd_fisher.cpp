@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/model_loading.h"
+#include "model/checkpoint.h"
 #include "eval/corpus.h"
 #include "train/fisher.h"
 
@@ -25,7 +25,7 @@ void run_fisher(const FisherArgs& a) {
   if (model->arch().name != "gpt2")
     fail(a.model, "fisher needs gradients, which langquant computes for GPT-2 only (this model is " +
                       model->arch().name + ")");
-  auto tok = load_model_tokenizer(a.model);
+  auto tok = open_tokenizer(*model);
   const auto groups = parse_groups(a.groups);
   std::vector<std::string> wanted = a.langs;
   if (!wanted.empty())  // group members are computed too

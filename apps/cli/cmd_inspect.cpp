@@ -60,7 +60,7 @@ void register_inspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect",
                                  "Show a checkpoint: architecture, config, parameter count, and every tensor with its "
                                  "Hugging Face name, canonical name, component, kind, dtype, shape and bytes");
-  cmd->add_option("dir", a->dir, "Hugging Face checkpoint folder (config.json + safetensors)")->required();
+  cmd->add_option("dir", a->dir, "Hugging Face checkpoint folder (config.json + safetensors) or GGUF file")->required();
   cmd->add_flag("--json", a->json, "Print JSON instead of a table");
   cmd->callback([a] { run_inspect(*a); });
 }

@@ -9,7 +9,7 @@
 #include "model/model.h"
 #include "quant/plan_apply.h"
 #include "quant/plan_cost.h"
-#include "quant/plan_export.h"
+#include "model/hf_export.h"
 #include "quant/presets.h"
 
 namespace lq::cli {
@@ -107,7 +107,7 @@ void run_apply(const PlanArgs& a) {
   quant::QuantCache cache;
   const WeightSet weights = quant::build_weight_set(*model, quant::resolve_plan(plan, *model), cache);
   const DType dtype = a.dtype == "f16" ? DType::F16 : a.dtype == "bf16" ? DType::BF16 : DType::F32;
-  quant::write_simulated_checkpoint(*model, weights, a.out, dtype);
+  write_hf_checkpoint(*model, weights, a.out, dtype, Rounding::Exact);
   std::printf("wrote %s: %s simulated (dequantized %s where the plan changes a tensor)\n", a.out.c_str(),
               quant::plan_to_line(plan).c_str(), a.dtype.c_str());
 }
@@ -127,7 +127,7 @@ void register_plan(CLI::App& app) {
                    "A preset name ('langquant plan list'), a plan file (.toml or .json) or a one-line plan, "
                    "e.g. 'base=int4; keep fp16 layers=0,-1'")
       ->required();
-  show->add_option("--model,-m", a->dir, "Hugging Face checkpoint folder (config.json + safetensors)")->required();
+  show->add_option("--model,-m", a->dir, "Checkpoint: a Hugging Face folder (config.json + safetensors) or a GGUF file")->required();
   show->add_option("--base", a->base, "Base format of a preset (default int4)");
   show->add_option("--keep", a->keep, "Format a preset keeps its protected parts at (default fp16)");
   show->add_flag("--json", a->json, "Print JSON instead of a table");
@@ -139,7 +139,7 @@ void register_plan(CLI::App& app) {
       "tokenizer.json. Any tool (transformers included) can then score the model as the plan leaves it.\n"
       "This is the simulation, not a compact deployable file.");
   apply->add_option("plan", a->plan, "A preset name, a plan file or a one-line plan")->required();
-  apply->add_option("--model,-m", a->dir, "Hugging Face checkpoint folder")->required();
+  apply->add_option("--model,-m", a->dir, "Checkpoint: a Hugging Face folder or a GGUF file")->required();
   apply->add_option("--out,-o", a->out, "Folder to write")->required();
   apply->add_option("--base", a->base, "Base format of a preset (default int4)");
   apply->add_option("--keep", a->keep, "Format a preset keeps its protected parts at (default fp16)");

@@ -152,7 +152,7 @@ void register_recommend(CLI::App& app) {
       "criticality (how much keeping the layer lowers the objective), then `search` runs over the groups\n"
       "in that order. Prints a Markdown summary (criticality table, search path, chosen plan, overhead,\n"
       "objective with interval as `eval --plan` computes it) and the plan file (also written to --out).");
-  cmd->add_option("--model,-m", a->s.model, "Hugging Face checkpoint folder")->required();
+  cmd->add_option("--model,-m", a->s.model, "Checkpoint: a Hugging Face folder or a GGUF file")->required();
   cmd->add_option("--corpus,-c", a->s.corpus, "Corpus folder or file")->required();
   cmd->add_option("--out,-o", a->out, "Write the recommended plan here (TOML)");
   cmd->add_option("--target", a->s.target, "OBJECTIVE<=VALUE (default lr_disparity<=1.5; see search --help)");

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/model_loading.h"
+#include "model/checkpoint.h"
 #include "core/atomic_file.h"
 #include "core/mapped_file.h"
 #include "core/progress.h"
@@ -22,7 +22,7 @@ struct ScoreArgs {
 void run_score(const ScoreArgs& a) {
   apply_threads(a.compute);
   auto model = Model::load(a.model);
-  auto tok = load_model_tokenizer(a.model);
+  auto tok = open_tokenizer(*model);
   // Every line counts here (blank ones too) so that `line` is the 0-based input line number.
   std::string text = read_file(a.file);
   std::vector<std::string> lines;
@@ -100,7 +100,7 @@ void register_score(CLI::App& app) {
       "Masked language models (BERT) are scored by pseudo-log-likelihood: each token of the line\n"
       "(inside the tokenizer's [CLS] ... [SEP]) is replaced by [MASK] and its log-probability taken\n"
       "there; pos 0 is the line's first token.");
-  cmd->add_option("--model,-m", a->model, "Hugging Face checkpoint folder")->required();
+  cmd->add_option("--model,-m", a->model, "Checkpoint: a Hugging Face folder or a GGUF file")->required();
   cmd->add_option("--file,-f", a->file, "UTF-8 text, one sequence per line")->required();
   cmd->add_option("--out,-o", a->out, "Output JSON Lines file (written atomically)")->required();
   cmd->add_option("--batch-tokens", a->batch_tokens, "Rows per forward pass (sentences are packed)")

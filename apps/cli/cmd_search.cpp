@@ -83,7 +83,7 @@ void register_search(CLI::App& app) {
       "corpus (from --race-start sentences per language) and dropped once their bootstrap interval is\n"
       "entirely worse than the leader's. The chosen plan is rescored on every sentence as `eval --plan`\n"
       "scores it (same bootstrap seed) and written as a TOML plan file.");
-  cmd->add_option("--model,-m", a->s.model, "Hugging Face checkpoint folder")->required();
+  cmd->add_option("--model,-m", a->s.model, "Checkpoint: a Hugging Face folder or a GGUF file")->required();
   cmd->add_option("--corpus,-c", a->s.corpus, "Corpus folder or file")->required();
   cmd->add_option("--out,-o", a->out, "Write the chosen plan here (TOML)")->required();
   cmd->add_option("--target", a->s.target, "OBJECTIVE<=VALUE (default lr_disparity<=1.5)");

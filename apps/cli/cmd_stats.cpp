@@ -41,7 +41,7 @@ void register_stats(CLI::App& app) {
       "Weight statistics per tensor, per layer and per component: mean, variance, skewness, excess kurtosis, max "
       "|w|, outlier shares beyond 3/5/10 sigma, share of sum |w| in the top 0.01%/1%/10% of weights, sparsity, "
       "the largest weight and its ratio to the median |w|, and each tensor's quantization error under --format");
-  cmd->add_option("--model,-m", a->model, "Hugging Face checkpoint folder")->required();
+  cmd->add_option("--model,-m", a->model, "Checkpoint: a Hugging Face folder or a GGUF file")->required();
   cmd->add_option("--format,-f", a->format, "Number format for the quantization error (e.g. int4, int4-g128, q4_0)");
   cmd->add_option("--out,-o", a->out, "JSON with every statistic (per tensor, layer, component)");
   cmd->add_option("--csv", a->csv, "CSV: one row per tensor, layer and component");

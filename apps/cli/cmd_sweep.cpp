@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "cli/model_loading.h"
+#include "model/checkpoint.h"
 #include "core/atomic_file.h"
 #include "eval/corpus.h"
 #include "eval/units.h"
@@ -115,7 +115,7 @@ void run_sweep_command(const SweepArgs& a) {
   apply_threads(a.compute);
   const experiments::Experiment e = choose_experiment(a);
   auto model = Model::load(a.model);
-  auto tok = load_model_tokenizer(a.model);
+  auto tok = open_tokenizer(*model);
   const Corpus corpus = load_corpus(a.corpus, a.langs);
   UnitOptions uo;
   uo.mode = a.mode == "stream" ? ScoreMode::Stream : ScoreMode::Sentence;
@@ -208,7 +208,7 @@ void register_sweep(CLI::App& app) {
   cmd->add_option("--show-recipe", a->show_recipe, "Print a recipe's experiment file and exit");
   cmd->add_flag("--help-experiments", a->help_experiments, "Describe the experiment file format and exit");
   cmd->add_flag("--dry-run", a->dry_run, "Print the generated plans (overhead, rules, tags) and exit");
-  cmd->add_option("--model,-m", a->model, "Hugging Face checkpoint folder");
+  cmd->add_option("--model,-m", a->model, "Checkpoint: a Hugging Face folder or a GGUF file");
   cmd->add_option("--corpus,-c", a->corpus, "Corpus folder or file");
   cmd->add_option("--db", a->db, "SQLite file the results go to (created, or resumed when it exists)");
   cmd->add_option("--out,-o", a->out, "Write the comparison as JSON here (and .md, .csv beside it)");

@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/mapped_file.h"
-#include "tokenizers/tokenizer.h"
+#include "model/checkpoint.h"
 
 namespace lq::cli {
 namespace {
@@ -79,7 +79,7 @@ void write_stdout(std::string& out) {
 }
 
 void run_tokenize(const TokenizeOptions& opts) {
-  const auto tokenizer = load_tokenizer(find_tokenizer_json(opts.model));
+  const auto tokenizer = open_tokenizer_at(opts.model);
   std::string out;
   if (opts.file.empty()) {
     append_line(*tokenizer, opts, opts.text, "--text", out);

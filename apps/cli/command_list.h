@@ -7,6 +7,7 @@ inline void register_all(CLI::App& app) {
   register_init(app);
   register_train(app);
   register_inspect(app);
+  register_convert(app);
   register_tokenize(app);
   register_score(app);
   register_eval(app);

@@ -19,6 +19,7 @@ int apply_threads(const ComputeOptions& opts);
 void register_init(CLI::App& app);
 void register_train(CLI::App& app);
 void register_inspect(CLI::App& app);
+void register_convert(CLI::App& app);
 void register_tokenize(CLI::App& app);
 void register_score(CLI::App& app);
 void register_eval(CLI::App& app);

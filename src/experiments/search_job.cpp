@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "eval/corpus.h"
-#include "tokenizers/tokenizer.h"
+#include "model/checkpoint.h"
 
 namespace lq::experiments {
 
@@ -13,9 +13,7 @@ SearchJob open_search(const SearchArgs& a, std::vector<TensorGroup> groups) {
   j.target = parse_target(a.target);
   if (!(a.budget > 0)) fail("--budget", "must be a positive share of the parameters");
   j.model = Model::load(a.model);
-  const auto tok_path = std::filesystem::path(a.model) / "tokenizer.json";
-  if (!std::filesystem::exists(tok_path)) fail(tok_path.string(), "missing (the checkpoint folder needs a tokenizer.json)");
-  const auto tok = load_tokenizer(tok_path.string());
+  const auto tok = open_tokenizer(*j.model);
   const Corpus corpus = load_corpus(a.corpus, a.langs);
   for (const auto& l : corpus.languages) j.codes.push_back(l.code);
   j.co.reference = a.ref;

@@ -95,7 +95,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path)
     if (ranges[i].first < ranges[i - 1].second) fail(path, "tensors overlap in the data section");
 }
 
-TensorStore::TensorStore(const std::string& dir) : dir_(dir) {
+SafetensorsStore::SafetensorsStore(const std::string& dir) : dir_(dir) {
   namespace fs = std::filesystem;
   if (!fs::exists(dir)) fail(dir, "no such checkpoint folder");
   if (!fs::is_directory(dir)) fail(dir, "not a folder (expected a Hugging Face checkpoint folder)");
@@ -129,18 +129,13 @@ TensorStore::TensorStore(const std::string& dir) : dir_(dir) {
   }
 }
 
-const TensorView* TensorStore::find(const std::string& name) const {
-  auto it = index_.find(name);
-  return it == index_.end() ? nullptr : it->second;
-}
-
 const TensorView& TensorStore::get(const std::string& name) const {
   const TensorView* v = find(name);
-  if (!v) fail(dir_, "checkpoint has no tensor '" + name + "'");
+  if (!v) fail(path(), "checkpoint has no tensor '" + name + "'");
   return *v;
 }
 
-std::vector<std::string> TensorStore::files() const {
+std::vector<std::string> SafetensorsStore::files() const {
   std::vector<std::string> out;
   for (const auto& f : files_) out.push_back(f->path());
   return out;

@@ -11,6 +11,7 @@
 
 #include "core/mapped_file.h"
 #include "core/tensor_view.h"
+#include "formats/tensor_store.h"
 
 namespace lq {
 
@@ -30,14 +31,12 @@ class SafetensorsFile {
 
 // All tensors of a checkpoint folder: model.safetensors, or the shards listed by
 // model.safetensors.index.json (every shard validated, every indexed name present).
-class TensorStore {
+class SafetensorsStore final : public TensorStore {
  public:
-  explicit TensorStore(const std::string& dir);
-  const TensorView* find(const std::string& name) const;
-  const TensorView& get(const std::string& name) const;  // throws naming the checkpoint
-  const std::map<std::string, const TensorView*>& all() const { return index_; }
-  const std::string& dir() const { return dir_; }
-  std::vector<std::string> files() const;
+  explicit SafetensorsStore(const std::string& dir);
+  const std::map<std::string, const TensorView*>& all() const override { return index_; }
+  const std::string& path() const override { return dir_; }
+  std::vector<std::string> files() const override;
 
  private:
   std::string dir_;

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/half.h"
+#include "core/tensor_view.h"
 
 namespace lq {
 namespace {
@@ -16,16 +17,31 @@ float load(const MatrixRef& W, int64_t idx) {
     case DType::F32: return static_cast<const float*>(W.data)[idx];
     case DType::F16: return f16_to_f32(static_cast<const uint16_t*>(W.data)[idx]);
     case DType::BF16: return bf16_to_f32(static_cast<const uint16_t*>(W.data)[idx]);
-    default: fail("linear", "unsupported weight dtype");
+    default: {  // block types: expand the element's block (the reference path, slow by design)
+      const int64_t bs = dtype_block_size(W.dtype), start = idx / bs * bs;
+      float block[256];
+      TensorView v;
+      v.dtype = W.dtype;
+      v.data = static_cast<const std::byte*>(W.data);
+      convert_to_f32(v, static_cast<size_t>(start), static_cast<size_t>(bs), block);
+      return block[idx - start];
+    }
   }
 }
 
+// Expands elements [first, first + count) of a stored F16/BF16 or ggml-block matrix to F32, in
+// pieces across the threads (a 262k-row quantized output head is expanded for every batch).
+// first and count are whole rows, so ggml blocks are never split.
 void convert(const MatrixRef& W, int64_t first, int64_t count, float* dst) {
-  const auto* src = static_cast<const uint16_t*>(W.data) + first;
-  if (W.dtype == DType::F16)
-    f16_to_f32_row(src, dst, static_cast<size_t>(count));
-  else
-    bf16_to_f32_row(src, dst, static_cast<size_t>(count));
+  TensorView v;
+  v.name = "weight matrix";
+  v.dtype = W.dtype;
+  v.data = static_cast<const std::byte*>(W.data);
+  const int64_t row = W.in_major ? W.out : W.in;
+  const int64_t rows = count / row;
+#pragma omp parallel for schedule(static) if (rows >= 64)
+  for (int64_t r = 0; r < rows; ++r)
+    convert_to_f32(v, static_cast<size_t>(first + r * row), static_cast<size_t>(row), dst + r * row);
 }
 }  // namespace
 
@@ -49,7 +65,8 @@ void linear(const float* x, int64_t M, const MatrixRef& W, const float* bias, fl
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K, w, K, beta, y, N);
     return;
   }
-  if (!W.decoder && W.dtype != DType::F16 && W.dtype != DType::BF16) fail("linear", "unsupported weight dtype");
+  if (!W.decoder && !dtype_is_weight(W.dtype)) fail("linear", "unsupported weight dtype");
+  if (!W.decoder && W.in_major && dtype_is_block(W.dtype)) fail("linear", "block-quantized matrices are stored [out, in]");
   if (W.in_major && !W.decoder) {
     // Slabs of whole input rows [k0, k0+kc) x N; accumulate partial products into y.
     const int64_t kc = std::max<int64_t>(1, static_cast<int64_t>(kSlabFloats) / N);

@@ -1,8 +1,11 @@
 #include "model/model.h"
 
+#include <cstring>
 #include <set>
 
 #include "core/error.h"
+#include "formats/gguf_store.h"
+#include "model/gguf_config.h"
 
 namespace lq {
 
@@ -12,41 +15,92 @@ std::string with_layer(const std::string& pattern, int layer) {
   return s;
 }
 
-std::unique_ptr<Model> Model::load(const std::string& dir) {
+namespace {
+// llama.cpp's converter reorders the Q and K rows of llama-architecture models so that each
+// head's rotary pairs are adjacent (its RoPE "normal" mode): within a head of d rows, HF row
+// i * d/2 + j was written as row 2j + i. Moving whole stored rows back is exact for any type,
+// quantized blocks included, since ggml quantizes row by row.
+std::vector<std::byte> unpermute_rope_rows(const TensorView& v, int64_t n_head) {
+  const int64_t rows = v.shape.at(0), d = rows / n_head, half = d / 2;
+  const size_t row_bytes = v.nbytes / static_cast<size_t>(rows);
+  std::vector<std::byte> out(v.nbytes);
+  for (int64_t h = 0; h < n_head; ++h)
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = 0; j < half; ++j)
+        std::memcpy(out.data() + (h * d + i * half + j) * row_bytes, v.data + (h * d + 2 * j + i) * row_bytes,
+                    row_bytes);
+  return out;
+}
+
+std::vector<int64_t> transposed(std::vector<int64_t> s) {
+  if (s.size() == 2) std::swap(s[0], s[1]);
+  return s;
+}
+}  // namespace
+
+std::unique_ptr<Model> Model::load(const std::string& path) {
   std::unique_ptr<Model> m(new Model());
-  m->dir_ = dir;
-  m->config_ = ModelConfig::load(dir);
+  m->dir_ = path;
+  if (is_gguf_file(path)) {
+    auto store = std::make_unique<GgufStore>(path);
+    m->gguf_ = &store->gguf();
+    m->config_ = ModelConfig::from_json(hf_config_from_gguf(store->gguf()), path);
+    m->store_ = std::move(store);
+  } else {
+    m->config_ = ModelConfig::load(path);
+    m->store_ = std::make_unique<SafetensorsStore>(path);
+  }
   m->arch_ = &find_architecture(m->config_);
   m->hparams_ = m->arch_->read_hparams(m->config_);
-  m->store_ = std::make_unique<TensorStore>(dir);
+  m->map_tensors();
+  return m;
+}
 
+// Walks the architecture's table: a Hugging Face folder is looked up by HF names, a GGUF file
+// by canonical names (GGUF's own), its matrices always stored [out, in].
+void Model::map_tensors() {
+  const bool gguf = gguf_ != nullptr;
+  const std::string arch = gguf ? gguf_->get_string("general.architecture") : "";
   std::set<std::string> used;
-  for (const TensorRow& row : m->arch_->tensor_table(m->hparams_)) {
+  for (const TensorRow& row : arch_->tensor_table(hparams_)) {
     const bool per_layer = row.canonical.find("{L}") != std::string::npos;
-    const int n = per_layer ? static_cast<int>(m->hparams_.n_layer) : 1;
+    const int n = per_layer ? static_cast<int>(hparams_.n_layer) : 1;
     for (int l = 0; l < n; ++l) {
-      const std::string canonical = per_layer ? with_layer(row.canonical, l) : row.canonical;
+      const auto expand = [&](const std::string& s) { return per_layer ? with_layer(s, l) : s; };
+      const std::string canonical = expand(row.canonical);
       const TensorView* view = nullptr;
-      std::string hf;
-      for (const auto& cand : row.hf_names) {
-        hf = per_layer ? with_layer(cand, l) : cand;
-        if ((view = m->store_->find(hf))) break;
+      std::string stored = canonical, hf = expand(row.hf_names.at(0));
+      if (gguf) {
+        view = store_->find(canonical);
+      } else {
+        for (const auto& cand : row.hf_names)
+          if ((view = store_->find(hf = expand(cand)))) break;
+        stored = hf;
       }
       if (!view) {
         if (!row.required) continue;
-        fail(dir, "checkpoint lacks tensor '" + (per_layer ? with_layer(row.hf_names[0], l) : row.hf_names[0]) +
-                      "' (canonical " + canonical + ")");
+        fail(dir_, "checkpoint lacks tensor '" + (gguf ? canonical : expand(row.hf_names[0])) +
+                       "' (canonical " + canonical + ")");
       }
-      if (!dtype_is_float_supported(view->dtype))
-        fail(dir, "tensor '" + hf + "' has dtype " + std::string(dtype_name(view->dtype)) +
-                      "; weights must be F32, F16 or BF16");
-      if (!row.shape.empty() && view->shape != row.shape) {
-        TensorView expected;
-        expected.shape = row.shape;
-        fail(dir, "tensor '" + hf + "' has shape " + view->shape_string() + " but config.json implies " +
-                      expected.shape_string());
+      if (gguf ? !dtype_is_weight(view->dtype) : !dtype_is_float_supported(view->dtype))
+        fail(dir_, "tensor '" + stored + "' has dtype " + std::string(dtype_name(view->dtype)) +
+                       (gguf ? "; langquant reads F32, F16, BF16 and ggml block types"
+                             : "; weights must be F32, F16 or BF16"));
+      const std::vector<int64_t> expected = gguf && row.in_major ? transposed(row.shape) : row.shape;
+      if (!expected.empty() && view->shape != expected) {
+        TensorView e;
+        e.shape = expected;
+        fail(dir_, "tensor '" + stored + "' has shape " + view->shape_string() + " but the hyper-parameters imply " +
+                       e.shape_string());
       }
-      used.insert(hf);
+      if (gguf && arch == "llama" && per_layer && (row.canonical == "blk.{L}.attn_q.weight" || row.canonical == "blk.{L}.attn_k.weight")) {
+        const int64_t heads = row.canonical == "blk.{L}.attn_q.weight" ? hparams_.n_head : hparams_.n_head_kv;
+        owned_views_.push_back(std::make_unique<TensorView>(*view));
+        owned_bytes_.push_back(std::make_unique<std::vector<std::byte>>(unpermute_rope_rows(*view, heads)));
+        owned_views_.back()->data = owned_bytes_.back()->data();
+        view = owned_views_.back().get();
+      }
+      used.insert(stored);
       TensorInfo t;
       t.canonical = canonical;
       t.roles = {canonical};
@@ -54,27 +108,27 @@ std::unique_ptr<Model> Model::load(const std::string& dir) {
       t.layer = layer_of(canonical);
       t.kind = kind_of(canonical);
       t.component = component_of(canonical);
-      t.in_major = row.in_major;
+      t.in_major = gguf ? false : row.in_major;
       t.qkv_per_head = row.qkv_per_head;
+      t.hf_values = row.hf_values;
       t.view = view;
-      m->tensors_.push_back(std::move(t));
+      tensors_.push_back(std::move(t));
     }
   }
-  for (size_t i = 0; i < m->tensors_.size(); ++i) m->by_role_[m->tensors_[i].canonical] = static_cast<int>(i);
+  for (size_t i = 0; i < tensors_.size(); ++i) by_role_[tensors_[i].canonical] = static_cast<int>(i);
   // A tied output head is the token embedding serving a second role.
-  if (m->hparams_.tied_output && !m->by_role_.count("output.weight") && m->by_role_.count("token_embd.weight")) {
-    const int e = m->by_role_["token_embd.weight"];
-    m->tensors_[e].roles.push_back("output.weight");
-    m->by_role_["output.weight"] = e;
+  if (hparams_.tied_output && !by_role_.count("output.weight") && by_role_.count("token_embd.weight")) {
+    const int e = by_role_["token_embd.weight"];
+    tensors_[e].roles.push_back("output.weight");
+    by_role_["output.weight"] = e;
   }
-  for (const auto& [name, view] : m->store_->all()) {
+  for (const auto& [name, view] : store_->all()) {
     if (used.count(name)) continue;
     bool ignored = false;
-    for (const auto& suf : m->arch_->ignored_suffixes)
+    for (const auto& suf : arch_->ignored_suffixes)
       ignored |= name.size() >= suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
-    if (!ignored) m->unused_.push_back(name);
+    if (!ignored) unused_.push_back(name);
   }
-  return m;
 }
 
 const TensorInfo* Model::find(const std::string& canonical) const {

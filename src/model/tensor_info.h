@@ -9,6 +9,8 @@
 
 namespace lq {
 
+struct ValueMap;  // arch.h
+
 enum class TensorKind { Weight, Bias, Norm };
 enum class Component { Embeddings, Attention, Mlp, Output };
 
@@ -25,6 +27,9 @@ struct TensorInfo {
   bool in_major = false;           // stored [in, out] (GPT-2 Conv1D) rather than [out, in]
   bool qkv_per_head = false;       // fused QKV rows stored [n_head, 3, head_dim] (see TensorRow)
   const TensorView* view = nullptr;
+  // Set when Hugging Face checkpoints store this tensor's values in another convention than
+  // the canonical (GGUF) one (Gemma's norms); see ValueMap in arch.h.
+  const ValueMap* hf_values = nullptr;
 
   bool is_matrix() const { return view->shape.size() == 2; }
   // Logical [out, in] of a matrix whatever its storage order.

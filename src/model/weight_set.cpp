@@ -11,7 +11,11 @@ WeightSet::WeightSet(const Model& model)
       decoders_(model.tensors().size()) {
   for (size_t i = 0; i < model.tensors().size(); ++i) {
     const TensorInfo& t = model.tensors()[i];
-    if (t.view->shape.size() == 1) vectors_[i] = std::make_shared<const std::vector<float>>(to_f32(*t.view));
+    if (t.view->shape.size() != 1) continue;
+    std::vector<float> v = to_f32(*t.view);
+    // Canonical values from a Hugging Face checkpoint's convention (Gemma's norms: 1 + w).
+    if (!model.gguf() && t.hf_values) t.hf_values->to_canonical(v.data(), static_cast<int64_t>(v.size()));
+    vectors_[i] = std::make_shared<const std::vector<float>>(std::move(v));
   }
 }
 
@@ -45,10 +49,22 @@ const float* WeightSet::vector(const std::string& canonical) const {
 }
 
 void WeightSet::embedding_row(const std::string& canonical, int64_t r, float* dst) const {
-  const MatrixRef m = matrix(canonical);  // embedding tables are stored [rows, n_embd]: out-major
+  matrix_row(canonical, r, dst);  // embedding tables are stored [rows, n_embd]: out-major
+}
+
+void WeightSet::matrix_row(const std::string& canonical, int64_t r, float* dst) const {
+  const MatrixRef m = matrix(canonical);
   if (r < 0 || r >= m.out) fail(model_->dir(), canonical + ": row " + std::to_string(r) + " out of range");
   if (m.decoder) {
     m.decoder->decode_rows(r, 1, dst);
+    return;
+  }
+  if (m.in_major) {
+    TensorView v;
+    v.dtype = m.dtype;
+    v.data = static_cast<const std::byte*>(m.data);
+    v.name = canonical;
+    for (int64_t k = 0; k < m.in; ++k) convert_to_f32(v, static_cast<size_t>(k * m.out + r), 1, dst + k);
     return;
   }
   TensorView v;

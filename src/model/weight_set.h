@@ -26,6 +26,8 @@ class WeightSet {
   const float* vector(const std::string& canonical) const;
   // Row r of an embedding table [rows, n_embd] as F32.
   void embedding_row(const std::string& canonical, int64_t r, float* dst) const;
+  // Logical row r ([out, in] order) of any matrix as F32, whatever its storage.
+  void matrix_row(const std::string& canonical, int64_t r, float* dst) const;
 
   // Replaces the values of tensor `index` (model().tensors()) with F32 data in [out, in]
   // order for matrices, storage order for vectors.

@@ -87,7 +87,7 @@ Gpt2Trainable Gpt2Trainable::from_checkpoint(const std::string& dir) {
     fail(config.path(), "training does not support scale_attn_by_inverse_layer_idx");
   Gpt2Trainable m(Gpt2Shape::from_hparams(h));
   m.shape_.initializer_range = static_cast<float>(config.get_float({"initializer_range"}, 0.02));
-  const TensorStore store(dir);
+  const SafetensorsStore store(dir);
   for (const ParamInfo& p : m.params_) {
     const TensorView* t = store.find(p.name);
     if (!t) t = store.find(p.name.substr(std::string("transformer.").size()));

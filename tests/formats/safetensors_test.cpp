@@ -252,13 +252,13 @@ TEST_F(SafetensorsTest, TruncatedData) {
   expect_error([&] { SafetensorsFile f(path("m.safetensors")); }, {"m.safetensors", "truncated file"});
 }
 
-// ---- TensorStore: checkpoint folders ------------------------------------------------------
+// ---- SafetensorsStore: checkpoint folders ------------------------------------------------------
 
 TEST_F(SafetensorsTest, StoreSingleFile) {
   const Sample s = sample();
   write_st(path("model.safetensors"), s.header, s.data);
-  TensorStore st(dir_.string());
-  EXPECT_EQ(st.dir(), dir_.string());
+  SafetensorsStore st(dir_.string());
+  EXPECT_EQ(st.path(), dir_.string());
   EXPECT_EQ(st.all().size(), 5u);
   ASSERT_NE(st.find("b.f16"), nullptr);
   EXPECT_EQ(st.get("b.f16").dtype, DType::F16);
@@ -283,7 +283,7 @@ TEST_F(SafetensorsTest, StoreSharded) {
             json{{"metadata", {{"total_size", 10}}},
                  {"weight_map", {{"x", "model-00001-of-00002.safetensors"}, {"y", "model-00002-of-00002.safetensors"}}}}
                 .dump());
-  TensorStore st(dir_.string());
+  SafetensorsStore st(dir_.string());
   EXPECT_EQ(st.all().size(), 2u);
   EXPECT_EQ(to_f32(st.get("x")), (std::vector<float>{1.f, 2.f}));
   EXPECT_EQ(to_f32(st.get("y")), std::vector<float>{3.f});
@@ -291,10 +291,10 @@ TEST_F(SafetensorsTest, StoreSharded) {
 }
 
 TEST_F(SafetensorsTest, StoreFolderErrors) {
-  expect_error([&] { TensorStore st(path("absent")); }, {"absent", "no such checkpoint folder"});
+  expect_error([&] { SafetensorsStore st(path("absent")); }, {"absent", "no such checkpoint folder"});
   write_raw(path("file"), "x");
-  expect_error([&] { TensorStore st(path("file")); }, {"file", "not a folder"});
-  expect_error([&] { TensorStore st(dir_.string()); }, {dir_.string(), "no model.safetensors"});
+  expect_error([&] { SafetensorsStore st(path("file")); }, {"file", "not a folder"});
+  expect_error([&] { SafetensorsStore st(dir_.string()); }, {dir_.string(), "no model.safetensors"});
 }
 
 TEST_F(SafetensorsTest, StoreIndexErrors) {
@@ -303,23 +303,23 @@ TEST_F(SafetensorsTest, StoreIndexErrors) {
   const std::string shard1 = "model-00001-of-00002.safetensors";
 
   write_raw(index, "{ not json");
-  expect_error([&] { TensorStore st(dir_.string()); }, {"model.safetensors.index.json", "not a JSON object"});
+  expect_error([&] { SafetensorsStore st(dir_.string()); }, {"model.safetensors.index.json", "not a JSON object"});
   write_raw(index, "[]");
-  expect_error([&] { TensorStore st(dir_.string()); }, {"model.safetensors.index.json", "not a JSON object"});
+  expect_error([&] { SafetensorsStore st(dir_.string()); }, {"model.safetensors.index.json", "not a JSON object"});
   write_raw(index, R"({"metadata": {}})");
-  expect_error([&] { TensorStore st(dir_.string()); }, {"model.safetensors.index.json", "missing 'weight_map'"});
+  expect_error([&] { SafetensorsStore st(dir_.string()); }, {"model.safetensors.index.json", "missing 'weight_map'"});
   write_raw(index, R"({"weight_map": {"x": 1}})");
-  expect_error([&] { TensorStore st(dir_.string()); }, {"model.safetensors.index.json", "'x' is not a file name"});
+  expect_error([&] { SafetensorsStore st(dir_.string()); }, {"model.safetensors.index.json", "'x' is not a file name"});
   write_raw(index, R"({"weight_map": {"x": "../model-00001-of-00002.safetensors"}})");
-  expect_error([&] { TensorStore st(dir_.string()); }, {"model.safetensors.index.json", "must not contain '/'"});
+  expect_error([&] { SafetensorsStore st(dir_.string()); }, {"model.safetensors.index.json", "must not contain '/'"});
   write_raw(index, R"({"weight_map": {"x": "model-00003-of-00003.safetensors"}})");
-  expect_error([&] { TensorStore st(dir_.string()); }, {"model-00003-of-00003.safetensors", "cannot open"});
+  expect_error([&] { SafetensorsStore st(dir_.string()); }, {"model-00003-of-00003.safetensors", "cannot open"});
   write_raw(index, json{{"weight_map", {{"x", shard1}, {"z", shard1}}}}.dump());
-  expect_error([&] { TensorStore st(dir_.string()); }, {shard1, "tensor 'z' listed in the index is missing"});
+  expect_error([&] { SafetensorsStore st(dir_.string()); }, {shard1, "tensor 'z' listed in the index is missing"});
   // A broken shard is named itself.
   write_raw(index, json{{"weight_map", {{"x", shard1}}}}.dump());
   write_raw(path(shard1), "\x01");
-  expect_error([&] { TensorStore st(dir_.string()); }, {shard1, "truncated"});
+  expect_error([&] { SafetensorsStore st(dir_.string()); }, {shard1, "truncated"});
 }
 
 }  // namespace
