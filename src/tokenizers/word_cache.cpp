@@ -20,7 +20,7 @@ size_t WordCache::find_slot(std::string_view word, uint64_t hash) const {
     const Slot& slot = slots_[i];
     if (!slot.used) return i;
     if (slot.hash == hash && slot.word_bytes == word.size() &&
-        std::memcmp(arena_.data() + slot.offset, word.data(), word.size()) == 0) {
+        (word.empty() || std::memcmp(arena_.data() + slot.offset, word.data(), word.size()) == 0)) {
       return i;
     }
   }
@@ -31,6 +31,7 @@ bool WordCache::lookup(std::string_view word, std::vector<int32_t>& ids) const {
   std::shared_lock lock(mutex_);
   const Slot& slot = slots_[find_slot(word, hash)];
   if (!slot.used) return false;
+  if (slot.id_count == 0) return true;  // a word that produced no ids: nothing to copy (ids.data() may be null)
   const size_t old_size = ids.size();
   ids.resize(old_size + slot.id_count);
   std::memcpy(ids.data() + old_size, arena_.data() + slot.offset + slot.word_bytes,
