@@ -2,6 +2,7 @@
 #include <climits>
 #include <filesystem>
 
+#include "core/json_error.h"
 #include "core/mapped_file.h"
 #include "tokenizers/build_stages.h"
 #include "tokenizers/json_fields.h"
@@ -41,15 +42,10 @@ std::vector<AddedToken> read_added_tokens(const Json& j, const JsonPlace& place,
 }  // namespace
 }  // namespace tok
 
-std::unique_ptr<Tokenizer> load_tokenizer(const std::string& tokenizer_json_path) {
+namespace {
+
+std::unique_ptr<Tokenizer> build_tokenizer(const std::string& tokenizer_json_path, const tok::Json& root) {
   using namespace tok;
-  const std::string text = read_file(tokenizer_json_path);
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    fail(tokenizer_json_path, std::string("not valid JSON: ") + e.what());
-  }
   const JsonPlace top{tokenizer_json_path, ""};
   if (!root.is_object()) top.fail("not a tokenizer.json: expected a JSON object");
   if (auto version = string_field(root, "version", top); version && *version != "1.0") {
@@ -72,6 +68,25 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& tokenizer_json_path
   stages.added_tokens = AddedTokens(read_added_tokens(stage("added_tokens"), top.at("added_tokens"), *stages.model),
                                     stages.normalizer.get());
   return std::make_unique<PipelineTokenizer>(std::move(stages));
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& tokenizer_json_path) {
+  using namespace tok;
+  const std::string text = read_file(tokenizer_json_path);
+  Json root;
+  // Any nlohmann exception (a number like 1e999 is out_of_range, not a parse_error) names the file.
+  try {
+    root = Json::parse(text);
+  } catch (const Json::exception& e) {
+    fail(tokenizer_json_path, "not valid JSON: " + json_problem(e));
+  }
+  try {
+    return build_tokenizer(tokenizer_json_path, root);
+  } catch (const Json::exception& e) {  // a field the stage builders did not check by hand
+    fail(tokenizer_json_path, "unexpected content: " + json_problem(e));
+  }
 }
 
 std::string find_tokenizer_json(const std::string& dir_or_file) {

@@ -68,6 +68,22 @@ TEST(TokenizerJson, AcceptsArrayMerges) {
   EXPECT_EQ(tokenizer->encode("ab ab"), (std::vector<int32_t>{3, 4}));
 }
 
+// Issue 13: only parse_error was caught, so a number too large for a double (out_of_range) or
+// a field of a type no builder checks by hand (type_error) gave a bare library message.
+TEST(TokenizerJson, EveryJsonErrorNamesTheFile) {
+  std::string huge = tiny_json();
+  huge.replace(huge.find("\"dropout\": null"), 15, "\"dropout\": 1e999");
+  const std::string overflow = write_temp("overflow.json", huge);
+  const std::string msg = error_of([&] { load_tokenizer(overflow); });
+  EXPECT_NE(msg.find(overflow + ": not valid JSON: number overflow parsing '1e999'"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("[json.exception"), std::string::npos) << msg;
+
+  std::string typed = tiny_json();
+  typed.replace(typed.find("\"a\": 0"), 6, "\"a\": \"zero\"");
+  const std::string mistyped = write_temp("mistyped.json", typed);
+  EXPECT_NE(error_of([&] { load_tokenizer(mistyped); }).find(mistyped + ": "), std::string::npos);
+}
+
 TEST(TokenizerJson, RejectsBadInputNamingTheFile) {
   const std::string not_json = write_temp("not_json.json", "{\"model\": ");
   EXPECT_NE(error_of([&] { load_tokenizer(not_json); }).find(not_json + ": not valid JSON"), std::string::npos);
