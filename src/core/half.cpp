@@ -31,27 +31,37 @@ uint16_t f32_to_f16(float f) {
   return sign | static_cast<uint16_t>(r >> 13);
 }
 
-void f16_to_f32_row(const uint16_t* src, float* dst, size_t n) {
+namespace {
+inline uint16_t u16_at(const unsigned char* p, size_t i) {
+  uint16_t v;
+  std::memcpy(&v, p + 2 * i, 2);
+  return v;
+}
+}  // namespace
+
+void f16_to_f32_row(const void* src, float* dst, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(src);
   size_t i = 0;
 #if defined(__F16C__)
   for (; i + 8 <= n; i += 8) {
-    __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2 * i));
     _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
   }
 #endif
-  for (; i < n; ++i) dst[i] = f16_to_f32(src[i]);
+  for (; i < n; ++i) dst[i] = f16_to_f32(u16_at(p, i));
 }
 
-void bf16_to_f32_row(const uint16_t* src, float* dst, size_t n) {
+void bf16_to_f32_row(const void* src, float* dst, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(src);
   size_t i = 0;
 #if defined(__AVX2__)
   for (; i + 8 <= n; i += 8) {
-    __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2 * i));
     __m256i w = _mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16);
     _mm256_storeu_ps(dst + i, _mm256_castsi256_ps(w));
   }
 #endif
-  for (; i < n; ++i) dst[i] = bf16_to_f32(src[i]);
+  for (; i < n; ++i) dst[i] = bf16_to_f32(u16_at(p, i));
 }
 
 }  // namespace lq

@@ -50,8 +50,10 @@ inline float f16_to_f32(uint16_t h) {
 
 uint16_t f32_to_f16(float f);
 
-// Bulk conversions used on the weight path (vectorised where the CPU allows).
-void f16_to_f32_row(const uint16_t* src, float* dst, size_t n);
-void bf16_to_f32_row(const uint16_t* src, float* dst, size_t n);
+// Bulk conversions used on the weight path (vectorised where the CPU allows). src is n
+// little-endian 16-bit values at any byte address: tensors in a mapped file may start at an odd
+// offset, so it is read bytewise, never through a uint16_t pointer.
+void f16_to_f32_row(const void* src, float* dst, size_t n);
+void bf16_to_f32_row(const void* src, float* dst, size_t n);
 
 }  // namespace lq

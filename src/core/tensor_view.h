@@ -25,9 +25,11 @@ struct TensorView {
   std::string shape_string() const;
 };
 
-// Copies any supported float tensor to float32 (exact for F16/BF16).
+// Copies any weight tensor to float32: exact for F16/BF16, and ggml block types expand bit for
+// bit as ggml does (core/ggml_dequantize.h).
 std::vector<float> to_f32(const TensorView& t);
-// Converts elements [offset, offset + n) of a float tensor into dst.
+// Converts elements [offset, offset + n) (row-major element numbers; any offset and n, also
+// inside a block) of a weight tensor into dst. Nothing is read when n is 0.
 void convert_to_f32(const TensorView& t, size_t offset, size_t n, float* dst);
 
 }  // namespace lq

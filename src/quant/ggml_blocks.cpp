@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/ggml_dequantize.h"
 #include "core/half.h"
 
 // The arithmetic below must be evaluated exactly as written, in f32, with no fused
@@ -31,12 +32,8 @@ inline void put_u16(uint8_t* p, uint16_t v) {
   p[0] = static_cast<uint8_t>(v);
   p[1] = static_cast<uint8_t>(v >> 8);
 }
-inline uint16_t get_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
 inline void put_u32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-inline uint32_t get_u32(const uint8_t* p) {
-  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
 
 // Signed value of largest magnitude; the first such value wins ties (strict comparison).
@@ -131,16 +128,18 @@ void quantize_q8_0(const float* x, uint8_t* b) {
 
 }  // namespace
 
-size_t block_bytes(BlockType t) {
+DType dtype_of(BlockType t) {
   switch (t) {
-    case BlockType::Q4_0: return 18;
-    case BlockType::Q4_1: return 20;
-    case BlockType::Q5_0: return 22;
-    case BlockType::Q5_1: return 24;
-    case BlockType::Q8_0: return 34;
+    case BlockType::Q4_0: return DType::Q4_0;
+    case BlockType::Q4_1: return DType::Q4_1;
+    case BlockType::Q5_0: return DType::Q5_0;
+    case BlockType::Q5_1: return DType::Q5_1;
+    case BlockType::Q8_0: return DType::Q8_0;
   }
-  return 0;
+  fail("ggml", "unknown block type");
 }
+
+size_t block_bytes(BlockType t) { return dtype_block_bytes(dtype_of(t)); }
 
 const char* block_name(BlockType t) {
   switch (t) {
@@ -178,50 +177,7 @@ std::vector<uint8_t> quantize_row(BlockType t, const float* x, int64_t n) {
 }
 
 void dequantize_row(BlockType t, const uint8_t* blocks, float* y, int64_t n) {
-  const size_t bb = block_bytes(t);
-  for (int64_t i = 0; i < n / 32; ++i) {
-    const uint8_t* b = blocks + bb * static_cast<size_t>(i);
-    float* yb = y + 32 * i;
-    const float d = f16_to_f32(get_u16(b));
-    switch (t) {
-      case BlockType::Q8_0:
-        for (int j = 0; j < 32; ++j) yb[j] = static_cast<float>(static_cast<int8_t>(b[2 + j])) * d;
-        break;
-      case BlockType::Q4_0:
-        for (int j = 0; j < kHalf; ++j) {
-          yb[j] = static_cast<float>((b[2 + j] & 0x0f) - 8) * d;
-          yb[j + kHalf] = static_cast<float>((b[2 + j] >> 4) - 8) * d;
-        }
-        break;
-      case BlockType::Q4_1: {
-        const float m = f16_to_f32(get_u16(b + 2));
-        for (int j = 0; j < kHalf; ++j) {
-          yb[j] = static_cast<float>(b[4 + j] & 0x0f) * d + m;
-          yb[j + kHalf] = static_cast<float>(b[4 + j] >> 4) * d + m;
-        }
-        break;
-      }
-      case BlockType::Q5_0:
-      case BlockType::Q5_1: {
-        const bool has_min = t == BlockType::Q5_1;
-        const float m = has_min ? f16_to_f32(get_u16(b + 2)) : 0.0f;
-        const uint32_t qh = get_u32(b + (has_min ? 4 : 2));
-        const uint8_t* qs = b + (has_min ? 8 : 6);
-        for (int j = 0; j < kHalf; ++j) {
-          const int c0 = (qs[j] & 0x0f) | int((qh >> j) & 1u) << 4;
-          const int c1 = (qs[j] >> 4) | int((qh >> (j + kHalf)) & 1u) << 4;
-          if (has_min) {
-            yb[j] = static_cast<float>(c0) * d + m;
-            yb[j + kHalf] = static_cast<float>(c1) * d + m;
-          } else {
-            yb[j] = static_cast<float>(c0 - 16) * d;
-            yb[j + kHalf] = static_cast<float>(c1 - 16) * d;
-          }
-        }
-        break;
-      }
-    }
-  }
+  dequantize_blocks(dtype_of(t), reinterpret_cast<const std::byte*>(blocks), n, y);
 }
 
 BlockType block_type_of(Kind k) {

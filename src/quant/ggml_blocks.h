@@ -1,6 +1,7 @@
 // llama.cpp's block formats Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, byte-for-byte as ggml's reference
-// quantizers (quantize_row_*_ref in ggml/src/ggml-quants.c) write them on x86-64, and their
-// dequantizers. Every block covers 32 consecutive weights; little-endian layouts:
+// quantizers (quantize_row_*_ref in ggml/src/ggml-quants.c) write them on x86-64. Decoding is
+// core/ggml_dequantize's (the one reader of every ggml layout, also for GGUF files); the
+// layouts the writers here must match, every block 32 consecutive weights, little-endian:
 //   Q8_0 (34 B): f16 d | int8 q[32]                       w = q*d,        d = amax/127
 //   Q4_0 (18 B): f16 d | u8 qs[16]                        w = (q-8)*d,    d = max/-8
 //   Q4_1 (20 B): f16 d | f16 m | u8 qs[16]                w = q*d + m,    d = (max-min)/15
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/dtype.h"
 #include "quant/format.h"
 
 namespace lq::quant::ggml {
@@ -26,13 +28,14 @@ enum class BlockType { Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 };
 BlockType block_type_of(Kind k);
 
 inline constexpr int64_t kBlockWeights = 32;
+DType dtype_of(BlockType t);  // the same layout as a core element type
 size_t block_bytes(BlockType t);
 const char* block_name(BlockType t);
 
 // x[0..n) -> n/32 blocks. n must be a multiple of 32 (lq::Error otherwise).
 std::vector<uint8_t> quantize_row(BlockType t, const float* x, int64_t n);
 void quantize_row_into(BlockType t, const float* x, int64_t n, uint8_t* out);  // no checks
-// n/32 blocks -> y[0..n).
+// n/32 blocks -> y[0..n) (core's dequantize_blocks).
 void dequantize_row(BlockType t, const uint8_t* blocks, float* y, int64_t n);
 
 inline std::vector<uint8_t> quantize_row_q4_0(const float* x, int64_t n) { return quantize_row(BlockType::Q4_0, x, n); }
