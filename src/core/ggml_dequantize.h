@@ -21,4 +21,8 @@ namespace lq {
 // (element by element); any other type is an lq::Error.
 void dequantize_blocks(DType t, const std::byte* src, int64_t n, float* dst);
 
+// The same expansion by the portable (scalar, compiler-vectorised) decoders only, bypassing the
+// AVX2 kernels dequantize_blocks prefers; for tests that pin the two to each other.
+void dequantize_blocks_portable(DType t, const std::byte* src, int64_t n, float* dst);
+
 }  // namespace lq

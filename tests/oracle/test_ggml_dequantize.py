@@ -3,7 +3,8 @@ gguf-py (gguf==0.19.0): gguf.quants.dequantize must give the same float32 values
 random blocks of every type langquant reads and on every tensor of two real GGUF models.
 
 The C++ side runs through tests/tools/lq_dequant (raw bytes on stdin, float32 on stdout), which
-expands through core/tensor_view's convert_to_f32: the path model weights take."""
+expands through core/tensor_view's convert_to_f32: the path model weights take (the AVX2 kernels
+where built); random blocks also go through the portable decoders."""
 import os
 import subprocess
 from pathlib import Path
@@ -31,8 +32,9 @@ def tool():
     return TOOL
 
 
-def lq_dequant(tool, qtype, raw: bytes, offset=None, count=None):
-    args = [tool, qtype.name] + ([] if offset is None else [str(offset), str(count)])
+def lq_dequant(tool, qtype, raw: bytes, offset=None, count=None, portable=False):
+    args = [tool] + (["--portable"] if portable else []) + [qtype.name]
+    args += [] if offset is None else [str(offset), str(count)]
     proc = subprocess.run(args, input=raw, capture_output=True)
     assert proc.returncode == 0, proc.stderr.decode()
     return np.frombuffer(proc.stdout, dtype=np.float32)
@@ -67,11 +69,12 @@ def random_blocks(qtype, n_blocks, rng, finite_scales=True):
     return raw
 
 
+@pytest.mark.parametrize("portable", [False, True], ids=["kernels", "portable"])
 @pytest.mark.parametrize("qtype", BLOCK_TYPES, ids=lambda t: t.name)
-def test_random_blocks_bitwise(tool, qtype):
+def test_random_blocks_bitwise(tool, qtype, portable):
     rng = np.random.default_rng(1000 + int(qtype))
     raw = random_blocks(qtype, 4096, rng)
-    assert_bitwise(lq_dequant(tool, qtype, raw.tobytes()), reference(qtype, raw), qtype.name)
+    assert_bitwise(lq_dequant(tool, qtype, raw.tobytes(), portable=portable), reference(qtype, raw), qtype.name)
 
 
 @pytest.mark.parametrize("qtype", BLOCK_TYPES, ids=lambda t: t.name)

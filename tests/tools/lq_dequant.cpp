@@ -1,8 +1,10 @@
 // Test tool for the ggml dequantizer oracle (tests/oracle/test_ggml_dequantize.py):
 //   lq_dequant TYPE [OFFSET COUNT] < raw_bytes > float32
+//   lq_dequant --portable TYPE < raw_bytes > float32
 // reads a tensor of ggml type TYPE (Q4_K, F16, ...) as raw bytes on stdin and writes its
 // elements [OFFSET, OFFSET + COUNT) (all of them by default) as little-endian float32 on stdout,
-// through core/tensor_view's convert_to_f32: the path the model's weights take.
+// through core/tensor_view's convert_to_f32: the path the model's weights take. --portable
+// expands everything with the portable decoders instead of the vector kernels.
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "core/dtype.h"
 #include "core/error.h"
+#include "core/ggml_dequantize.h"
 #include "core/tensor_view.h"
 
 namespace {
@@ -22,7 +25,10 @@ std::optional<lq::DType> type_named(const std::string& name) {
 
 int main(int argc, char** argv) {
   try {
-    if (argc != 2 && argc != 4) lq::fail("lq_dequant", "usage: lq_dequant TYPE [OFFSET COUNT] < bytes > f32");
+    const bool portable = argc == 3 && std::string(argv[1]) == "--portable";
+    if (portable) ++argv, --argc;
+    if (argc != 2 && argc != 4)
+      lq::fail("lq_dequant", "usage: lq_dequant [--portable] TYPE [OFFSET COUNT] < bytes > f32");
     const auto type = type_named(argv[1]);
     if (!type) lq::fail("lq_dequant", std::string("no ggml type ") + argv[1] + " that langquant reads");
     std::vector<char> bytes;
@@ -40,7 +46,10 @@ int main(int argc, char** argv) {
     const size_t count = argc == 4 ? std::stoull(argv[3]) : static_cast<size_t>(view.numel());
     if (offset + count > static_cast<size_t>(view.numel())) lq::fail("lq_dequant", "range past the end of the tensor");
     std::vector<float> out(count);
-    lq::convert_to_f32(view, offset, count, out.data());
+    if (portable)
+      lq::dequantize_blocks_portable(*type, view.data, view.numel(), out.data());
+    else
+      lq::convert_to_f32(view, offset, count, out.data());
     if (std::fwrite(out.data(), sizeof(float), out.size(), stdout) != out.size()) lq::fail("lq_dequant", "write failed");
     return 0;
   } catch (const std::exception& e) {
