@@ -13,9 +13,23 @@
 namespace lq {
 
 class Model;
+struct TensorInfo;
 class WeightSet;
 struct Batch;
 class Workspace;
+
+// A tensor whose Hugging Face values follow another convention than the canonical (GGUF) one,
+// element by element on F32 values. Gemma's RMSNorm weights: transformers stores w and
+// multiplies by 1 + w, GGUF stores 1 + w. The loader maps tensors read from a Hugging Face
+// checkpoint with to_canonical (in F32, so BF16 storage loses nothing) and leaves GGUF tensors
+// alone; writing a Hugging Face checkpoint (`convert`, exports) maps back with to_hf.
+struct ValueMap {
+  const char* what;  // for messages and inspect, e.g. "1 + w"
+  void (*to_canonical)(float* x, int64_t n);
+  void (*to_hf)(float* x, int64_t n);
+};
+// Gemma's norms (every Gemma3RMSNorm: block norms, q/k norms, final norm): canonical = 1 + w.
+const ValueMap& norm_plus_one();
 
 struct TensorRow {
   std::string canonical;              // may contain "{L}" for per-block tensors
@@ -27,6 +41,7 @@ struct TensorRow {
   // BLOOM), instead of [3, n_head, head_dim] (q | k | v). The weights stay as stored (exports and
   // quantization see the checkpoint's order); apply_self_attention re-views the projected rows.
   bool qkv_per_head = false;
+  const ValueMap* hf_values = nullptr;  // set: Hugging Face values differ from canonical ones
 };
 
 struct Architecture {
@@ -40,6 +55,9 @@ struct Architecture {
   std::vector<std::string> ignored_suffixes;
   // config.json for a new checkpoint of these hyper-parameters (used by `langquant init`).
   nlohmann::json (*make_config)(const HParams&) = nullptr;
+  // The output head: logits[rows, n_vocab] from the rows forward left in ws.hidden(). nullptr:
+  // the plain head of output_logits (blocks.h). Gemma's final logit softcapping lives here.
+  void (*head)(const WeightSet&, const float* hidden, int64_t rows, float* logits, Workspace&) = nullptr;
 };
 
 const Architecture& find_architecture(const ModelConfig& config);
@@ -52,5 +70,6 @@ const Architecture& opt_architecture();
 const Architecture& gpt_neox_architecture();
 const Architecture& bloom_architecture();
 const Architecture& bert_architecture();
+const Architecture& gemma3_architecture();    // gemma3_text, gemma3 (its text model)
 
 }  // namespace lq
