@@ -312,10 +312,15 @@ GgufFile::GgufFile(const std::string& path) : path_(path) {
   const std::optional<SplitInfo> split = split_info(metadata_, path);
   if (split && split->count > 1) {
     const std::string suffix = shard_name("", split->no + 1, split->count);
-    if (split->no != 0)
+    const bool named_as_shard =
+        path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+    if (split->no != 0) {
+      const std::string first_shard = named_as_shard ? shard_name(path.substr(0, path.size() - suffix.size()), 1, split->count)
+                                                     : "NAME" + shard_name("", 1, split->count);
       fail(path, "is shard " + std::to_string(split->no + 1) + " of " + std::to_string(split->count) +
-                     " of a split model; open the first shard (NAME" + shard_name("", 1, split->count) + ")");
-    if (path.size() < suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+                     " of a split model; open the first shard, " + first_shard);
+    }
+    if (!named_as_shard)
       fail(path, "split.count is " + std::to_string(split->count) + " but the file name does not end in " + suffix +
                      ", so the other shards cannot be found");
     const std::string prefix = path.substr(0, path.size() - suffix.size());

@@ -591,7 +591,8 @@ TEST_F(GgufTest, SplitOpenedFromALaterShard) {
   const std::string prefix = path("model");
   write_split(prefix, {{"a"}, {"b"}});
   const std::string second = prefix + "-00002-of-00002.gguf";
-  expect_open_error(second, second, "is shard 2 of 2 of a split model; open the first shard (NAME-00001-of-00002.gguf)");
+  expect_open_error(second, second,
+                    "is shard 2 of 2 of a split model; open the first shard, " + prefix + "-00001-of-00002.gguf");
 }
 
 // Rewrites shard i (1-based) of a 3-shard model with the given split.* values and one tensor.
