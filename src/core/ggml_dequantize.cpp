@@ -12,11 +12,11 @@
 // block, weights are numbered e = 0..block_size-1 in row order. The float arithmetic is written
 // in ggml's order (e.g. Q4_K: (d*sc)*q - dmin*m) and CMake compiles this file with
 // -ffp-contract=off, so the compiler may vectorise it but never fuses a multiply and an add.
-// (Every product here is exact in f32: the f16 significand times all integer factors stays
-// below 2^24, far from overflow and underflow; only the final add of a min rounds.) Block decoders take
-// __restrict pointers: without them the byte source may alias the output and nothing
-// vectorises (8x slower). These portable decoders are the definitions; where the build has
-// AVX2, ggml_dequantize_avx2.cpp's kernels run instead (tests pin them to these).
+// (Every product here is exact in f32 anyway: the f16 significand times all integer factors
+// stays below 2^24, far from overflow and underflow; only the final add of a min rounds.)
+// Block decoders take __restrict pointers: without them the byte source may alias the output
+// and nothing vectorises (8x slower). These portable decoders are the definitions; where the
+// build has AVX2, ggml_dequantize_avx2.cpp's kernels run instead (tests pin them to these).
 
 namespace lq {
 namespace {
