@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "core/error.h"
 #include "model/checkpoint.h"
 #include "core/atomic_file.h"
 #include "core/progress.h"

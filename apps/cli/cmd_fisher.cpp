@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/error.h"
 #include "model/checkpoint.h"
 #include "eval/corpus.h"
 #include "train/fisher.h"

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "core/error.h"
 #include "model/checkpoint.h"
 #include "core/atomic_file.h"
 #include "core/mapped_file.h"

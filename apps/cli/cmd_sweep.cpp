@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "core/error.h"
 #include "model/checkpoint.h"
 #include "core/atomic_file.h"
 #include "eval/corpus.h"
@@ -60,20 +61,27 @@ void print_recipes() {
               << " [" << r.seeds << "]\n";
 }
 
-// Writes the exported files (all of them or none).
-void write_outputs(const SweepArgs& a, const experiments::SweepExport& ex, const std::string& md_path,
-                   const std::string& csv_path) {
+// The exported files (JSON, Markdown, CSV; each optional), opened before the sweep runs so
+// that an unwritable path fails at once, not after the sweep; written all of them or none.
+struct SweepOutputs {
   std::unique_ptr<AtomicFile> files[3];
-  const std::string* texts[3] = {&ex.json, &ex.md, &ex.csv};
+};
+
+SweepOutputs open_outputs(const SweepArgs& a, const std::string& md_path, const std::string& csv_path) {
+  SweepOutputs o;
   const std::string paths[3] = {a.out, md_path, csv_path};
   for (int i = 0; i < 3; ++i)
-    if (!paths[i].empty()) {
-      files[i] = std::make_unique<AtomicFile>(paths[i], true);
-      files[i]->stream() << *texts[i];
-    }
-  for (auto& f : files)
+    if (!paths[i].empty()) o.files[i] = std::make_unique<AtomicFile>(paths[i], true);
+  return o;
+}
+
+void write_outputs(SweepOutputs& o, const experiments::SweepExport& ex) {
+  const std::string* texts[3] = {&ex.json, &ex.md, &ex.csv};
+  for (int i = 0; i < 3; ++i)
+    if (o.files[i]) o.files[i]->stream() << *texts[i];
+  for (auto& f : o.files)
     if (f && !f->stream().flush()) fail(f->path(), "write failed (disk full?)");
-  for (auto& f : files)
+  for (auto& f : o.files)
     if (f) f->commit();
 }
 
@@ -105,12 +113,17 @@ void run_sweep_command(const SweepArgs& a) {
     if (!std::filesystem::exists(a.db)) fail(a.db, "no such sweep database");
     experiments::SweepStore store(a.db);
     if (!store.initialized()) fail(a.db, "not a langquant sweep database");
+    SweepOutputs outputs = open_outputs(a, md_path, csv_path);
     const auto ex = experiments::export_sweep(store, xo);
-    write_outputs(a, ex, md_path, csv_path);
+    write_outputs(outputs, ex);
     std::cout << ex.md;
     return;
   }
   if (a.corpus.empty()) fail("sweep", "--corpus is required with --model");
+  SweepOutputs outputs = a.dry_run ? SweepOutputs{} : open_outputs(a, md_path, csv_path);
+  // Locked before the model loads: a second sweep on this database stops at once.
+  std::unique_ptr<experiments::SweepStore> store;
+  if (!a.dry_run) store = std::make_unique<experiments::SweepStore>(a.db);
 
   apply_threads(a.compute);
   const experiments::Experiment e = choose_experiment(a);
@@ -174,16 +187,15 @@ void run_sweep_command(const SweepArgs& a) {
       if (count[l] < 3) fail(a.corpus, "language '" + st.languages[l] + "' has fewer than 3 sentences for length buckets");
   }
 
-  experiments::SweepStore store(a.db);
-  if (store.initialized()) store.check_same(st);
-  else store.initialize(st);
+  if (store->initialized()) store->check_same(st);
+  else store->initialize(st);
   experiments::RunOptions ro;
   ro.engine.batch_tokens = a.batch_tokens;
   ro.sets_per_pass = a.sets_per_pass;
   ro.quiet = a.compute.quiet;
-  experiments::run_sweep(*model, units, prepared, st.pieces, store, ro);
-  const auto ex = experiments::export_sweep(store, xo);
-  write_outputs(a, ex, md_path, csv_path);
+  experiments::run_sweep(*model, units, prepared, st.pieces, *store, ro);
+  const auto ex = experiments::export_sweep(*store, xo);
+  write_outputs(outputs, ex);
   std::cout << ex.md;
 }
 

@@ -4,7 +4,6 @@
 
 #include "core/error.h"
 #include "core/mapped_file.h"
-#include "formats/gguf_store.h"
 #include "tokenizers/gguf_vocab_reader.h"
 
 namespace lq {
@@ -23,7 +22,9 @@ std::unique_ptr<Tokenizer> open_tokenizer(const Model& model) {
 }
 
 std::unique_ptr<Tokenizer> open_tokenizer_at(const std::string& path) {
-  if (is_gguf_file(path)) return tokenizer_from_gguf(read_gguf_vocab(GgufFile(path)));
+  std::error_code ec;
+  const bool json = std::filesystem::path(path).extension() == ".json";
+  if (std::filesystem::is_regular_file(path, ec) && !json) return tokenizer_from_gguf(read_gguf_vocab(GgufFile(path)));
   return load_tokenizer(find_tokenizer_json(path));
 }
 

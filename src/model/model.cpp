@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include <cstring>
+#include <filesystem>
 #include <set>
 
 #include "core/error.h"
@@ -41,7 +42,9 @@ std::vector<int64_t> transposed(std::vector<int64_t> s) {
 std::unique_ptr<Model> Model::load(const std::string& path) {
   std::unique_ptr<Model> m(new Model());
   m->dir_ = path;
-  if (is_gguf_file(path)) {
+  // Hugging Face checkpoints are folders; any file is read as GGUF (whose reader names a bad magic).
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) {
     auto store = std::make_unique<GgufStore>(path);
     m->gguf_ = &store->gguf();
     m->config_ = ModelConfig::from_json(hf_config_from_gguf(store->gguf()), path);
