@@ -4,18 +4,33 @@
 #include <pcre2.h>
 
 #include <cctype>
+#include <cstdint>
 
 #include "core/error.h"
 
 namespace lq::tok {
 namespace {
 
+// A tokenizer.json comes from strangers and its regexes run on every text: a pattern that
+// backtracks catastrophically must end in an error, never a hang or an exhausted memory. These
+// limits hold per match call whatever PCRE2 was built with. The real models' patterns stay far
+// below them (tests/tokenizers/regex_limits_test.cpp runs them over megabyte-long runs).
+constexpr uint32_t kMatchLimit = 10'000'000;  // backtracking steps (JIT and interpreter); ~0.1 s
+constexpr uint32_t kDepthLimit = 100'000;     // nested backtracking frames (interpreter only)
+constexpr uint32_t kHeapLimitKiB = 256 * 1024;  // backtracking memory (interpreter only)
+
 // JIT matching runs on its own stack; the 32 KiB default is too small for the backtracking
-// of `\s+(?!\S)` over long runs of spaces, so each thread gets a larger one.
+// of `\s+(?!\S)` over long runs of spaces, so each thread gets a larger one (bounded: a
+// pattern that needs more ends in PCRE2_ERROR_JIT_STACKLIMIT).
 struct ThreadMatchState {
   pcre2_jit_stack* stack = pcre2_jit_stack_create(64 * 1024, 8 * 1024 * 1024, nullptr);
   pcre2_match_context* context = pcre2_match_context_create(nullptr);
-  ThreadMatchState() { pcre2_jit_stack_assign(context, nullptr, stack); }
+  ThreadMatchState() {
+    pcre2_jit_stack_assign(context, nullptr, stack);
+    pcre2_set_match_limit(context, kMatchLimit);
+    pcre2_set_depth_limit(context, kDepthLimit);
+    pcre2_set_heap_limit(context, kHeapLimitKiB);
+  }
   ~ThreadMatchState() {
     pcre2_match_context_free(context);
     pcre2_jit_stack_free(stack);
@@ -27,11 +42,13 @@ struct ThreadMatchState {
 struct Regex::Compiled {
   pcre2_code* code = nullptr;
   std::string pattern;
+  std::string where;  // the tokenizer file, for errors while matching
   ~Compiled() { pcre2_code_free(code); }
 };
 
 Regex::Regex(const std::string& pattern, const std::string& where) : compiled_(new Compiled) {
   compiled_->pattern = pattern;
+  compiled_->where = where;
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
   compiled_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
@@ -60,7 +77,11 @@ bool Regex::find(std::string_view text, size_t from, size_t& start, size_t& end)
   if (rc < 0) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(rc, message, sizeof message);
-    fail("regex '" + compiled_->pattern + "'", reinterpret_cast<const char*>(message));
+    const bool limit = rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+                       rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
+    fail(compiled_->where, "regex '" + compiled_->pattern + "' on a text of " + std::to_string(text.size()) +
+                               " bytes: " + reinterpret_cast<const char*>(message) +
+                               (limit ? " (the pattern backtracks too much; langquant stops it instead of hanging)" : ""));
   }
   const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match.data);
   start = ovector[0];
