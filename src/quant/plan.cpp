@@ -34,6 +34,58 @@ std::vector<std::string> split(std::string_view s, char sep) {
   }
 }
 
+// Values in the one-line form may be double-quoted, with \" and \\ escapes inside the quotes,
+// so that any glob or file name survives plan_to_line: outside quotes ';' ends a clause and
+// blanks end a selector. Splits at sep (blanks when sep == ' ') outside quotes, keeping the
+// quotes in the pieces; fails on an unterminated quote.
+std::vector<std::string> split_outside_quotes(const std::string& where, std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  auto is_sep = [sep](char c) { return sep == ' ' ? c == ' ' || c == '\t' || c == '\r' || c == '\n' : c == sep; };
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quoted && c == '\\' && i + 1 < s.size()) {
+      cur += c;
+      cur += s[++i];
+    } else if (c == '"') {
+      quoted = !quoted;
+      cur += c;
+    } else if (!quoted && is_sep(c)) {
+      if (sep != ' ' || !cur.empty()) out.push_back(sep == ' ' ? cur : trim(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (quoted) fail(where, "unterminated '\"'");
+  if (sep != ' ' || !cur.empty()) out.push_back(sep == ' ' ? cur : trim(cur));
+  return out;
+}
+
+// Removes the quotes of a value split_outside_quotes kept (and resolves their escapes).
+std::string unquote(std::string_view s) {
+  std::string out;
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '"') quoted = !quoted;
+    else if (quoted && s[i] == '\\' && i + 1 < s.size()) out += s[++i];
+    else out += s[i];
+  }
+  return out;
+}
+
+// The inverse of unquote for plan_to_line: quotes a value only when it needs it.
+std::string quote_if_needed(const std::string& v) {
+  if (!v.empty() && v.find_first_of(" \t\r\n\v\f;\"") == std::string::npos) return v;
+  std::string q = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+
 bool parse_int(std::string_view s, int& v) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -98,7 +150,7 @@ std::string join(const std::vector<std::string>& v) {
 
 std::string rule_text(const Rule& r) {
   std::string s = "keep " + canonical_name(r.format);
-  if (!r.names.empty()) s += " name=" + join(r.names);
+  if (!r.names.empty()) s += " name=" + quote_if_needed(join(r.names));
   if (!r.layers.empty()) {
     std::vector<std::string> t;
     for (const auto& l : r.layers) t.push_back(layer_term_text(l));
@@ -116,7 +168,8 @@ std::string rule_text(const Rule& r) {
   }
   if (r.elements.kind == ElementSelector::Top) s += " top=" + percent_text(r.elements.percent);
   if (!r.elements.fisher_file.empty())
-    s += " by=fisher:" + r.elements.fisher_file + (r.elements.fisher_sets.empty() ? "" : ":" + join(r.elements.fisher_sets));
+    s += " by=" + quote_if_needed("fisher:" + r.elements.fisher_file +
+                                  (r.elements.fisher_sets.empty() ? "" : ":" + join(r.elements.fisher_sets)));
   if (r.elements.kind == ElementSelector::Random)
     s += " random=" + percent_text(r.elements.percent) + " seed=" + std::to_string(r.elements.seed);
   if (r.elements.global) s += " scope=global";
@@ -359,16 +412,16 @@ bool Rule::selects_tensor(const TensorInfo& t, int n_layer) const {
 
 Rule parse_rule(std::string_view clause) {
   const std::string where = "plan rule '" + trim(clause) + "'";
-  std::istringstream in{std::string(clause)};
-  std::string verb, format, tok;
-  in >> verb >> format;
+  const std::vector<std::string> words = split_outside_quotes(where, clause, ' ');
+  const std::string verb = words.size() > 0 ? words[0] : "", format = words.size() > 1 ? words[1] : "";
   if (verb != "keep" && verb != "set") fail(where, "a rule starts with 'keep FORMAT' (or 'set FORMAT')");
   if (format.empty() || format.find('=') != std::string::npos) fail(where, "missing format after '" + verb + "'");
   KV kv;
-  while (in >> tok) {
+  for (size_t i = 2; i < words.size(); ++i) {
+    const std::string& tok = words[i];
     const size_t eq = tok.find('=');
     if (eq == std::string::npos) fail(where, "'" + tok + "' is not key=value");
-    kv.emplace_back(tok.substr(0, eq), tok.substr(eq + 1));
+    kv.emplace_back(tok.substr(0, eq), unquote(tok.substr(eq + 1)));
   }
   return make_rule(where, format, kv);
 }
@@ -376,10 +429,10 @@ Rule parse_rule(std::string_view clause) {
 Plan parse_plan_line(std::string_view text) {
   const std::string where = "plan '" + trim(text) + "'";
   PlanParts p;
-  for (const auto& clause : split(text, ';')) {
+  for (const auto& clause : split_outside_quotes(where, text, ';')) {
     if (clause.empty()) continue;
-    if (clause.rfind("base=", 0) == 0) p.base = trim(clause.substr(5));
-    else if (clause.rfind("plan=", 0) == 0) p.name = trim(clause.substr(5));
+    if (clause.rfind("base=", 0) == 0) p.base = unquote(trim(clause.substr(5)));
+    else if (clause.rfind("plan=", 0) == 0) p.name = unquote(trim(clause.substr(5)));
     else p.rules.push_back(parse_rule(clause));
   }
   return finish(where, std::move(p));
@@ -416,7 +469,8 @@ std::string plan_to_line(const Plan& p) {
 
 const std::string& plan_help() {
   static const std::string help = R"(Quantization plans: a base format for every tensor, then rules; later rules win.
-One-line form: clauses separated by ';'
+One-line form: clauses separated by ';'; a value holding ';', blanks or '"' is double-quoted
+  (name="a;b", with \" and \\ inside the quotes)
   base=FMT                  the format of every tensor no rule selects (required)
   plan=NAME                 optional name
   keep FMT SELECTOR...      a rule ('set' is a synonym): the tensors (or elements) it selects

@@ -37,6 +37,31 @@ TEST(PlanParse, OneLineRoundTrips) {
   EXPECT_EQ(plan_to_line(parse_plan_line(line)), line);
 }
 
+// Issue 13: a JSON plan whose name= glob held ';' printed as a line that no longer parsed.
+// Every value a file can hold must survive plan_to_line -> parse_plan_line unchanged.
+TEST(PlanParse, QuotedValuesRoundTrip) {
+  const std::string path = (std::filesystem::temp_directory_path() / "lq_plan_quote_test.json").string();
+  std::ofstream(path) << R"({"base": "int4", "rules": [
+      {"format": "fp16", "name": "blk.0;ffn_*"},
+      {"format": "fp16", "name": ["a b", "say \"hi\"", "back\\slash"]},
+      {"format": "int8", "top": "1%", "by": "fisher:my dir/f;1.safetensors:ar"}]})";
+  const Plan p = parse_plan_json(path);
+  ASSERT_EQ(p.rules.size(), 3u);
+  EXPECT_EQ(p.rules[0].names, std::vector<std::string>{"blk.0;ffn_*"});
+  EXPECT_EQ(p.rules[1].names, (std::vector<std::string>{"a b", "say \"hi\"", "back\\slash"}));
+  const std::string line = plan_to_line(p);
+  const Plan q = parse_plan_line(line);  // threw before the fix ("blk.0" then "ffn_*" clauses)
+  ASSERT_EQ(q.rules.size(), 3u) << line;
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(q.rules[i].names, p.rules[i].names) << line;
+  EXPECT_EQ(q.rules[2].elements.fisher_file, "my dir/f;1.safetensors");
+  EXPECT_EQ(q.rules[2].elements.fisher_sets, std::vector<std::string>{"ar"});
+  EXPECT_EQ(plan_to_line(q), line);
+  // Quotes only where needed: ordinary plans print as before.
+  EXPECT_EQ(plan_to_line(parse_plan_line("base=int4; keep fp16 name=\"output_norm.*\"")),
+            "base=int4; keep fp16 name=output_norm.*");
+  EXPECT_THROW(parse_plan_line("base=int4; keep fp16 name=\"a;b"), Error);  // unterminated quote
+}
+
 TEST(PlanParse, RejectsBadInput) {
   EXPECT_THROW(parse_plan_line("keep fp16 layers=0"), Error);  // no base
   EXPECT_THROW(parse_plan_line("base=int4; keep fp16 layer=x"), Error);
