@@ -1,6 +1,14 @@
 #include "experiments/sweep_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include "core/error.h"
 
@@ -9,11 +17,30 @@ namespace {
 
 constexpr const char* kFormat = "langquant-sweep-1";
 
+// SQLite's message plus what the user can do about it.
+[[noreturn]] void fail_sqlite(sqlite3* db, const std::string& path) {
+  const std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+  switch (db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM) {
+    case SQLITE_CORRUPT:
+      fail(path, "damaged sweep database (" + msg + "; was it truncated or copied while a sweep wrote it?): "
+                 "delete it, or use another --db, and run the sweep again");
+    case SQLITE_NOTADB:
+      fail(path, "not a langquant sweep database (" + msg + ")");
+    case SQLITE_FULL:
+      fail(path, msg + ": free some space, then run the same command again to resume (finished pieces are kept)");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      fail(path, msg + ": another process is using this sweep database");
+    default:
+      fail(path, msg);
+  }
+}
+
 // A prepared statement that finalizes itself; errors name the database file.
 class Stmt {
  public:
   Stmt(sqlite3* db, const std::string& path, const char* sql) : db_(db), path_(path) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) fail(path, sqlite3_errmsg(db));
+    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) fail_sqlite(db, path);
   }
   ~Stmt() { sqlite3_finalize(s_); }
   Stmt& bind(int i, int64_t v) { check(sqlite3_bind_int64(s_, i, v)); return *this; }
@@ -25,7 +52,7 @@ class Stmt {
   bool step() {
     const int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) fail(path_, sqlite3_errmsg(db_));
+    if (rc != SQLITE_DONE) fail_sqlite(db_, path_);
     return false;
   }
   void reset() { sqlite3_reset(s_); sqlite3_clear_bindings(s_); }
@@ -37,19 +64,25 @@ class Stmt {
   }
 
  private:
-  void check(int rc) { if (rc != SQLITE_OK) fail(path_, sqlite3_errmsg(db_)); }
+  void check(int rc) { if (rc != SQLITE_OK) fail_sqlite(db_, path_); }
   sqlite3* db_;
   std::string path_;
   sqlite3_stmt* s_ = nullptr;
 };
 
-// A transaction rolled back unless committed (an exception leaves the store as it was).
+// A transaction rolled back unless committed (an exception leaves the store as it was). A
+// BEGIN that fails throws: the statements must never run one by one in autocommit mode.
 class Transaction {
  public:
-  explicit Transaction(SweepStore& s, sqlite3* db) : db_(db) { (void)s; sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr); }
+  Transaction(sqlite3* db, const std::string& path) : db_(db) {
+    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      done_ = true;
+      fail_sqlite(db_, path);
+    }
+  }
   ~Transaction() { if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
   void commit(const std::string& path) {
-    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) fail(path, sqlite3_errmsg(db_));
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) fail_sqlite(db_, path);
     done_ = true;
   }
 
@@ -68,7 +101,7 @@ std::string get_meta(sqlite3* db, const std::string& path, const std::string& ke
 nlohmann::json parse_meta(sqlite3* db, const std::string& path, const std::string& key) {
   try {
     return nlohmann::json::parse(get_meta(db, path, key));
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {
     fail(path, "damaged sweep database ('" + key + "' is not JSON)");
   }
 }
@@ -83,16 +116,106 @@ nlohmann::json plan_identity(const nlohmann::json& plans) {
 }  // namespace
 
 SweepStore::SweepStore(const std::string& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    const std::string msg = db_ ? sqlite3_errmsg(db_) : "cannot open";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    fail(path, "cannot open the sweep database: " + msg);
+  // The lock comes first: a second sweep must not even create tables under a running one.
+  for (;;) {
+    lock_fd_ = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    created_ = lock_fd_ >= 0;
+    if (lock_fd_ < 0 && errno == EEXIST) lock_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (lock_fd_ < 0) fail(path, std::string("cannot open the sweep database: ") + std::strerror(errno));
+    struct stat locked {};
+    if (::fstat(lock_fd_, &locked) == 0 && S_ISDIR(locked.st_mode)) {
+      release_lock();
+      fail(path, "is a folder, expected a sweep database file");
+    }
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      if (created_) ::unlink(path.c_str());
+      release_lock();
+      if (err == EWOULDBLOCK)
+        fail(path, "another sweep is writing this database: wait for it to finish, or use another --db");
+      fail(path, std::string("cannot lock the sweep database: ") + std::strerror(err));
+    }
+    // A failed start of another sweep may have removed the file between our open and flock:
+    // the lock must be on the file the path names now.
+    struct stat now {};
+    if (::stat(path.c_str(), &now) == 0 && now.st_ino == locked.st_ino && now.st_dev == locked.st_dev) break;
+    release_lock();
   }
-  sqlite3_busy_timeout(db_, 10000);
-  // The rollback journal keeps a committed transaction whole even if the process is killed
-  // mid-write; synchronous=NORMAL also survives a power cut in WAL-less mode at little cost.
-  exec("PRAGMA synchronous=NORMAL");
+  try {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+      const std::string msg = db_ ? sqlite3_errmsg(db_) : "cannot open";
+      fail(path, "cannot open the sweep database: " + msg);
+    }
+    sqlite3_busy_timeout(db_, 10000);
+    // The rollback journal keeps a committed transaction whole even if the process is killed
+    // mid-write; synchronous=NORMAL also survives a power cut in WAL-less mode at little cost.
+    exec("PRAGMA synchronous=NORMAL");
+    // Reads the header: a foreign or damaged file fails here. Nothing is written before
+    // initialize(), whose one transaction creates the tables and the setup together.
+    exec("SELECT count(*) FROM sqlite_master");
+  } catch (...) {
+    close_db();
+    remove_if_created();
+    release_lock();
+    throw;
+  }
+}
+
+SweepStore::~SweepStore() {
+  close_db();
+  remove_if_created();  // created but never initialized: no empty database is left behind
+  release_lock();
+}
+
+void SweepStore::close_db() {
+  sqlite3_close(db_);  // every statement is finalized by its Stmt
+  db_ = nullptr;
+}
+
+// Closed only after the connection: closing any descriptor of the file drops the POSIX locks
+// SQLite holds on it.
+void SweepStore::release_lock() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+  lock_fd_ = -1;
+}
+
+void SweepStore::remove_if_created() {
+  if (!created_) return;
+  std::error_code ec;
+  std::filesystem::remove(path_, ec);
+  std::filesystem::remove(path_ + "-journal", ec);
+  created_ = false;
+}
+
+void SweepStore::exec(const char* sql) {
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail_sqlite(db_, path_);
+}
+
+bool SweepStore::initialized() {
+  Stmt t(db_, path_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+  t.step();
+  if (t.i64(0) == 0) return false;
+  Stmt s(db_, path_, "SELECT count(*) FROM meta WHERE key = 'format'");
+  s.step();
+  return s.i64(0) > 0;
+}
+
+void SweepStore::initialize(const SweepSetup& st) {
+  try {
+    write_setup(st);
+  } catch (...) {
+    // A store this run created holds nothing worth keeping (e.g. the disk was full): remove it.
+    if (created_) {
+      close_db();
+      remove_if_created();
+    }
+    throw;
+  }
+  created_ = false;  // committed: from now on the file is the user's
+}
+
+void SweepStore::write_setup(const SweepSetup& st) {
+  Transaction t(db_, path_);
   exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   exec("CREATE TABLE IF NOT EXISTS units (unit INTEGER PRIMARY KEY, lang INTEGER NOT NULL, bytes INTEGER NOT NULL, "
        "chars INTEGER NOT NULL)");
@@ -101,27 +224,6 @@ SweepStore::SweepStore(const std::string& path) : path_(path) {
        "nll REAL NOT NULL, kl REAL NOT NULL, top1 INTEGER NOT NULL, PRIMARY KEY (sett, unit)) WITHOUT ROWID");
   exec("CREATE TABLE IF NOT EXISTS done (sett INTEGER NOT NULL, piece INTEGER NOT NULL, PRIMARY KEY (sett, piece)) "
        "WITHOUT ROWID");
-}
-
-SweepStore::~SweepStore() { sqlite3_close(db_); }
-
-void SweepStore::exec(const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "error";
-    sqlite3_free(err);
-    fail(path_, msg.find("not a database") != std::string::npos ? "not a langquant sweep database (" + msg + ")" : msg);
-  }
-}
-
-bool SweepStore::initialized() {
-  Stmt s(db_, path_, "SELECT count(*) FROM meta WHERE key = 'format'");
-  s.step();
-  return s.i64(0) > 0;
-}
-
-void SweepStore::initialize(const SweepSetup& st) {
-  Transaction t(*this, db_);
   Stmt m(db_, path_, "INSERT INTO meta (key, value) VALUES (?, ?)");
   auto put = [&](const std::string& k, const std::string& v) {
     m.bind(1, k).bind(2, v);
@@ -216,7 +318,7 @@ void SweepStore::write_piece(int piece, const std::vector<int>& sets,
     first = p.i64(0);
     end = p.i64(1);
   }
-  Transaction t(*this, db_);
+  Transaction t(db_, path_);
   Stmt r(db_, path_, "INSERT INTO results (sett, unit, tokens, nll, kl, top1) VALUES (?, ?, ?, ?, ?, ?)");
   Stmt d(db_, path_, "INSERT INTO done (sett, piece) VALUES (?, ?)");
   for (size_t k = 0; k < sets.size(); ++k) {

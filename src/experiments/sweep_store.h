@@ -6,6 +6,13 @@
 // in one transaction, so a piece is either wholly stored or absent. Doubles are stored as
 // SQLite REALs (IEEE binary64), so they read back bit for bit (except -0.0, which SQLite
 // stores as integer 0; sums that start at +0.0 never become -0.0).
+//
+// One writer at a time: a SweepStore holds an exclusive flock on the database file for its
+// lifetime (released by the kernel even when the process is killed), so a second sweep on the
+// same file stops at once with a clear message instead of racing the first. A store this
+// process created is removed again unless initialize() committed (creating or initializing
+// it failed, e.g. on a full disk, or the run stopped before), so no empty database is left. SQLite errors carry what to do (a damaged
+// file, a full disk).
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -44,7 +51,7 @@ struct UnitResult {
 
 class SweepStore {
  public:
-  explicit SweepStore(const std::string& path);  // opens or creates
+  explicit SweepStore(const std::string& path);  // opens or creates; fails when another store holds it
   ~SweepStore();
   SweepStore(const SweepStore&) = delete;
   SweepStore& operator=(const SweepStore&) = delete;
@@ -67,8 +74,14 @@ class SweepStore {
 
  private:
   void exec(const char* sql);
+  void write_setup(const SweepSetup& s);
+  void close_db();
+  void release_lock();
+  void remove_if_created();  // after a failed start: the file this store created, and its journal
   std::string path_;
   sqlite3* db_ = nullptr;
+  int lock_fd_ = -1;
+  bool created_ = false;  // the file did not exist before this store
 };
 
 }  // namespace lq::experiments

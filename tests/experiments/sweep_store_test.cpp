@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -123,6 +126,100 @@ TEST(SweepStore, ForeignFilesAreRejected) {
     f << "this is not a database, just some text that is long enough to be a header.................\n";
   }
   EXPECT_NE(error_of([&] { SweepStore s(path); }).find(path), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+// Issue 13 (outside tester): the regressions below.
+
+size_t open_descriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// A constructor that threw left its SQLite connection (and file descriptor) open.
+TEST(SweepStore, AFailedOpenLeaksNoConnection) {
+  const std::string path = temp_db("leak");
+  std::ofstream(path) << "this is not a database, just some text that is long enough to be a header.................\n";
+  const size_t before = open_descriptors();
+  for (int i = 0; i < 20; ++i) EXPECT_THROW(SweepStore s(path), Error);
+  EXPECT_EQ(open_descriptors(), before);
+  EXPECT_TRUE(std::filesystem::exists(path));  // not ours to remove
+  std::filesystem::remove(path);
+}
+
+// Two sweeps on one database: the second stops at once with a clear message (here from this
+// process and from another one), and the first goes on undisturbed.
+TEST(SweepStore, ASecondWriterIsRefused) {
+  const std::string path = temp_db("writers");
+  {
+    SweepStore a(path);
+    a.initialize(setup());
+    a.write_piece(0, {0}, {{{1, 1, 0, 1}, {1, 1, 0, 1}}});
+    EXPECT_NE(error_of([&] { SweepStore b(path); }).find("another sweep is writing this database"), std::string::npos);
+    const pid_t child = ::fork();
+    if (child == 0) {
+      try {
+        SweepStore b(path);
+      } catch (const Error& e) {
+        ::_exit(std::string(e.what()).find("another sweep is writing") != std::string::npos ? 3 : 4);
+      }
+      ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << status;
+    a.write_piece(1, {0}, {{{2, 2, 0, 2}}});
+  }
+  SweepStore c(path);  // the lock went with the first store
+  EXPECT_EQ(c.done(), (std::set<std::pair<int, int>>{{0, 0}, {0, 1}}));
+  EXPECT_EQ(c.results(0)[2].tokens, 2);
+  std::filesystem::remove(path);
+}
+
+// A store that never got its setup (the run failed or stopped first) leaves no empty file.
+TEST(SweepStore, ANewStoreNeverInitializedLeavesNoFile) {
+  const std::string path = temp_db("unused");
+  { SweepStore s(path); }
+  EXPECT_FALSE(std::filesystem::exists(path));
+  {
+    SweepStore s(path);
+    s.initialize(setup());
+  }
+  EXPECT_TRUE(std::filesystem::exists(path));
+  { SweepStore s(path); }  // an existing store is never removed
+  EXPECT_TRUE(std::filesystem::exists(path));
+  std::filesystem::remove(path);
+}
+
+// A truncated database: the error says it is damaged and what to do, not only SQLite's words.
+TEST(SweepStore, ATruncatedStoreSaysWhatToDo) {
+  const std::string path = temp_db("truncated");
+  SweepSetup big = setup();
+  big.units.clear();
+  big.pieces.clear();
+  for (int u = 0; u < 4000; ++u) big.units.push_back({u % 2, 10 + u, 9 + u});
+  for (int p = 0; p < 40; ++p) big.pieces.push_back({p * 100, p * 100 + 100});
+  {
+    SweepStore s(path);
+    s.initialize(big);
+    for (int p = 0; p < 40; ++p) {
+      std::vector<UnitResult> r(100, UnitResult{5, 1.25 + p, 0.5, 3});
+      s.write_piece(p, {0, 1, 2}, {r, r, r});
+    }
+  }
+  const auto size = std::filesystem::file_size(path);
+  ASSERT_GT(size, 64u * 1024);
+  std::filesystem::resize_file(path, size / 2);
+  const std::string msg = error_of([&] {
+    SweepStore s(path);
+    if (s.initialized()) s.check_same(big);
+    s.done();
+    for (int set = 0; set < 3; ++set) s.results(set);
+  });
+  EXPECT_NE(msg.find("damaged sweep database"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("delete it"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
   std::filesystem::remove(path);
 }
 
