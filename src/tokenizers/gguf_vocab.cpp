@@ -15,10 +15,12 @@
 #include "tokenizers/gguf_vocab.h"
 
 #include <cmath>
+#include <cstdio>
 #include <unordered_map>
 
 #include "core/error.h"
 #include "tokenizers/build_stages.h"
+#include "tokenizers/byte_level_alphabet.h"
 #include "tokenizers/gguf_pre_tokenizers.h"
 #include "tokenizers/gguf_token_attrs.h"
 #include "tokenizers/model_spm_scores.h"
@@ -117,6 +119,23 @@ Json normalizer_json(const Spec& s) {
           {"normalizers", Json::array({{{"type", "Prepend"}, {"prepend", kSpace}}, replace(" ", kSpace)})}};
 }
 
+// A regex class of the characters of GPT-2's byte alphabet that are not tokens ("" if none).
+// llama.cpp keeps such a character as a symbol while merging, so nothing merges across it,
+// and drops it at the end; tokenizers' BPE would drop it first and merge its neighbours, so
+// the pre-tokenizer removes it and splits the word there.
+std::string missing_byte_chars(const Spec& s) {
+  std::unordered_map<std::string, bool> known;
+  for (const std::string& token : s.tokens) known.emplace(token, true);
+  std::string cls;
+  char buf[16];
+  for (int b = 0; b < 256; ++b) {
+    if (known.count(std::string(tok::byte_to_utf8(static_cast<uint8_t>(b))))) continue;
+    std::snprintf(buf, sizeof buf, "\\x{%X}", static_cast<unsigned>(tok::byte_to_code_point(static_cast<uint8_t>(b))));
+    cls += buf;
+  }
+  return cls.empty() ? "" : "[" + cls + "]";
+}
+
 Json pre_tokenizer_json(const Spec& s) {
   if (s.spm) return nullptr;
   Json parts = Json::array();
@@ -124,6 +143,9 @@ Json pre_tokenizer_json(const Spec& s) {
     parts.push_back({{"type", "Split"}, {"pattern", {{"Regex", regex}}}, {"behavior", "Isolated"}, {"invert", false}});
   }
   parts.push_back({{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}});
+  if (const std::string missing = missing_byte_chars(s); !missing.empty()) {
+    parts.push_back({{"type", "Split"}, {"pattern", {{"Regex", missing}}}, {"behavior", "Removed"}, {"invert", false}});
+  }
   return {{"type", "Sequence"}, {"pretokenizers", parts}};
 }
 
@@ -171,7 +193,8 @@ Json model_json(const GgufVocab& v, const Spec& s) {
   }
   return {{"type", "BPE"},
           {"dropout", nullptr},
-          {"unk_token", s.unk ? Json(s.tokens[*s.unk]) : Json(nullptr)},
+          // llama.cpp's BPE drops a character it has no token for; SPM falls back to bytes.
+          {"unk_token", s.spm && s.unk ? Json(s.tokens[*s.unk]) : Json(nullptr)},
           {"continuing_subword_prefix", nullptr},
           {"end_of_word_suffix", nullptr},
           {"fuse_unk", false},
