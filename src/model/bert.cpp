@@ -24,7 +24,7 @@ HParams read_bert(const ModelConfig& c) {
   HParams h;
   read_hf_sizes(c, h);
   h.bos_id = h.eos_id = std::nullopt;  // a masked LM's units come from its [CLS] ... [SEP] template
-  h.norm_eps = static_cast<float>(c.get_float({"layer_norm_eps"}, 1e-12));
+  h.norm_eps = read_hf_epsilon(c, {"layer_norm_eps"}, 1e-12);
   h.activation = c.get_string({"hidden_act"}, "gelu");
   h.tied_output = c.get_bool({"tie_word_embeddings"}, true);
   h.norm_before = false;
@@ -35,6 +35,7 @@ HParams read_bert(const ModelConfig& c) {
   const std::string pos = c.get_string({"position_embedding_type"}, "absolute");
   if (pos != "absolute") fail(c.path(), "position_embedding_type '" + pos + "' is not supported");
   if (!h.tied_output) fail(c.path(), "BERT with an untied MLM decoder is not supported");
+  check_hparams(c, h);
   return h;
 }
 

@@ -8,6 +8,7 @@
 #include "kernels/ops.h"
 #include "kernels/rope.h"
 #include "formats/model_config.h"
+#include "model/hf_config.h"
 #include "model/model.h"
 
 namespace lq {
@@ -45,6 +46,8 @@ RopeParams read_rope_params(const ModelConfig& c, int n_rot, int64_t max_pos) {
   if (!raw.contains("rope_scaling") || raw["rope_scaling"].is_null()) return r;
   const auto& s = raw["rope_scaling"];
   if (!s.is_object()) fail(c.path(), "'rope_scaling' must be an object");
+  for (const char* key : {"rope_type", "type"})
+    if (s.contains(key) && !s[key].is_string()) fail(c.path(), std::string("rope_scaling '") + key + "' must be a string");
   r.scaling = s.value("rope_type", s.value("type", std::string("default")));
   auto num = [&](const char* key) -> double {
     if (!s.contains(key) || !s[key].is_number()) fail(c.path(), std::string("rope_scaling lacks numeric '") + key + "'");
@@ -56,7 +59,11 @@ RopeParams read_rope_params(const ModelConfig& c, int n_rot, int64_t max_pos) {
   if (r.scaling == "llama3") {
     r.low_freq_factor = num("low_freq_factor");
     r.high_freq_factor = num("high_freq_factor");
-    r.original_ctx = static_cast<int64_t>(num("original_max_position_embeddings"));
+    // Checked before the cast (an out-of-range double to int64 is undefined).
+    const double original_ctx = num("original_max_position_embeddings");
+    if (!(original_ctx >= 1 && original_ctx <= double(kMaxHParamDim)))
+      fail(c.path(), "rope_scaling 'original_max_position_embeddings' must be in 1.." + std::to_string(kMaxHParamDim));
+    r.original_ctx = static_cast<int64_t>(original_ctx);
   }
   if (r.scaling != "linear" && r.scaling != "dynamic" && r.scaling != "llama3")
     fail(c.path(), "unsupported rope_scaling type '" + r.scaling + "' (supported: linear, dynamic, llama3)");

@@ -9,31 +9,30 @@
 #include "model/arch.h"
 #include "model/block_table.h"
 #include "model/blocks.h"
+#include "model/hf_config.h"
 
 namespace lq {
 namespace {
 
 HParams read_bloom(const ModelConfig& c) {
   HParams h;
-  h.n_embd = c.get_int({"hidden_size", "n_embed"});
-  h.n_head = c.get_int({"n_head", "num_attention_heads"});
+  h.n_embd = read_hf_dim(c, {"hidden_size", "n_embed"});  // bounded before 4 * n_embd below
+  h.n_head = read_hf_dim(c, {"n_head", "num_attention_heads"});
   h.n_head_kv = h.n_head;
-  h.n_layer = c.get_int({"n_layer", "num_hidden_layers"});
-  h.n_vocab = c.get_int({"vocab_size"});
-  h.n_ctx = c.get_int({"seq_length"}, 2048);  // ALiBi has no table of positions; trained length
+  h.n_layer = read_hf_layers(c, {"n_layer", "num_hidden_layers"});
+  h.n_vocab = read_hf_dim(c, {"vocab_size"});
+  h.n_ctx = read_hf_dim(c, {"seq_length"}, 2048);  // ALiBi has no table of positions; trained length
   h.n_ff = 4 * h.n_embd;
-  h.norm_eps = static_cast<float>(c.get_float({"layer_norm_epsilon"}, 1e-5));
+  h.norm_eps = read_hf_epsilon(c, {"layer_norm_epsilon"}, 1e-5);
   h.activation = "bloom_gelu";
   h.tied_output = c.get_bool({"tie_word_embeddings"}, true);
-  if (auto b = c.find_int({"bos_token_id"})) h.bos_id = static_cast<int32_t>(*b);
-  if (auto e = c.find_int({"eos_token_id"})) h.eos_id = static_cast<int32_t>(*e);
-  for (auto [key, v] : {std::pair{"hidden_size", h.n_embd}, {"n_head", h.n_head}, {"n_layer", h.n_layer},
-                        {"vocab_size", h.n_vocab}, {"seq_length", h.n_ctx}})
-    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
+  h.bos_id = read_hf_token_id(c, "bos_token_id");
+  h.eos_id = read_hf_token_id(c, "eos_token_id");
   if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of n_head");
   if (c.get_bool({"apply_residual_connection_post_layernorm"}, false))
     fail(c.path(), "apply_residual_connection_post_layernorm=true is not supported");
   if (!h.tied_output) fail(c.path(), "BLOOM with an untied output head is not supported");
+  check_hparams(c, h);
   return h;
 }
 

@@ -8,33 +8,32 @@
 #include "model/arch.h"
 #include "model/block_table.h"
 #include "model/blocks.h"
+#include "model/hf_config.h"
 
 namespace lq {
 namespace {
 
 HParams read_gpt2(const ModelConfig& c) {
   HParams h;
-  h.n_embd = c.get_int({"n_embd"});
-  h.n_head = c.get_int({"n_head"});
+  h.n_embd = read_hf_dim(c, {"n_embd"});  // bounded before 4 * n_embd below
+  h.n_head = read_hf_dim(c, {"n_head"});
   h.n_head_kv = h.n_head;
-  h.n_layer = c.get_int({"n_layer"});
-  h.n_vocab = c.get_int({"vocab_size"});
-  h.n_ctx = c.get_int({"n_positions"});
-  h.n_ff = c.get_int({"n_inner"}, 4 * h.n_embd);
-  h.norm_eps = static_cast<float>(c.get_float({"layer_norm_epsilon"}, 1e-5));
+  h.n_layer = read_hf_layers(c, {"n_layer"});
+  h.n_vocab = read_hf_dim(c, {"vocab_size"});
+  h.n_ctx = read_hf_dim(c, {"n_positions"});
+  h.n_ff = read_hf_dim(c, {"n_inner"}, 4 * h.n_embd);
+  h.norm_eps = read_hf_epsilon(c, {"layer_norm_epsilon"}, 1e-5);
   h.activation = c.get_string({"activation_function"}, "gelu_new");
   h.tied_output = c.get_bool({"tie_word_embeddings"}, true);
   h.scale_attn_by_inverse_layer_idx = c.get_bool({"scale_attn_by_inverse_layer_idx"}, false);
   if (!c.get_bool({"scale_attn_weights"}, true)) fail(c.path(), "scale_attn_weights=false is not supported");
-  if (auto b = c.find_int({"bos_token_id"})) h.bos_id = static_cast<int32_t>(*b);
-  if (auto e = c.find_int({"eos_token_id"})) h.eos_id = static_cast<int32_t>(*e);
-  for (auto [key, v] : {std::pair{"n_embd", h.n_embd}, {"n_head", h.n_head}, {"n_layer", h.n_layer},
-                        {"vocab_size", h.n_vocab}, {"n_positions", h.n_ctx}, {"n_inner", h.n_ff}})
-    if (v <= 0) fail(c.path(), std::string("'") + key + "' must be positive");
+  h.bos_id = read_hf_token_id(c, "bos_token_id");
+  h.eos_id = read_hf_token_id(c, "eos_token_id");
   if (h.n_embd % h.n_head != 0) fail(c.path(), "n_embd must be a multiple of n_head");
   if (!is_supported_activation(h.activation))
     fail(c.path(), "unsupported activation_function '" + h.activation + "'");
   if (!h.tied_output) fail(c.path(), "GPT-2 with an untied output head is not supported");
+  check_hparams(c, h);
   return h;
 }
 

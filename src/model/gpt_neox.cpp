@@ -18,17 +18,21 @@ namespace {
 HParams read_gpt_neox(const ModelConfig& c) {
   HParams h;
   read_hf_sizes(c, h);
-  h.norm_eps = static_cast<float>(c.get_float({"layer_norm_eps"}, 1e-5));
+  h.norm_eps = read_hf_epsilon(c, {"layer_norm_eps"}, 1e-5);
   h.activation = c.get_string({"hidden_act"}, "gelu");
   h.tied_output = c.get_bool({"tie_word_embeddings"}, false);
   h.parallel_residual = c.get_bool({"use_parallel_residual"}, true);
   if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of num_attention_heads");
   if (!is_supported_activation(h.activation)) fail(c.path(), "unsupported hidden_act '" + h.activation + "'");
   if (!c.get_bool({"attention_bias"}, true)) fail(c.path(), "attention_bias=false is not supported");
-  // transformers: rotary_ndims = int(head_size * rotary_pct)
-  const auto n_rot = static_cast<int>(static_cast<double>(h.head_dim()) * c.get_float({"rotary_pct"}, 0.25));
+  // transformers: rotary_ndims = int(head_size * rotary_pct); checked first, the cast of an
+  // out-of-range double is undefined.
+  const double rotary_pct = c.get_float({"rotary_pct"}, 0.25);
+  if (!(rotary_pct >= 0 && rotary_pct <= 1)) fail(c.path(), "'rotary_pct' must be between 0 and 1");
+  const auto n_rot = static_cast<int>(static_cast<double>(h.head_dim()) * rotary_pct);
   if (n_rot % 2 != 0) fail(c.path(), "rotary_pct must give an even number of rotary dims");
   h.rope = read_rope_params(c, n_rot, h.n_ctx);
+  check_hparams(c, h);
   return h;
 }
 

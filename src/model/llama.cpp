@@ -17,13 +17,13 @@ namespace {
 HParams read_llama(const ModelConfig& c) {
   HParams h;
   read_hf_sizes(c, h);
-  h.n_head_kv = c.get_int({"num_key_value_heads"}, h.n_head);
-  if (h.n_head_kv <= 0) fail(c.path(), "'num_key_value_heads' must be positive");
-  h.norm_eps = static_cast<float>(c.get_float({"rms_norm_eps"}, 1e-6));
+  h.n_head_kv = read_hf_dim(c, {"num_key_value_heads"}, h.n_head);
+  h.norm_eps = read_hf_epsilon(c, {"rms_norm_eps"}, 1e-6);
   h.activation = c.get_string({"hidden_act"}, "silu");
   h.tied_output = c.get_bool({"tie_word_embeddings"}, false);
   if (h.n_head % h.n_head_kv != 0) fail(c.path(), "num_attention_heads must be a multiple of num_key_value_heads");
   h.n_head_dim = c.get_int({"head_dim"}, 0);
+  if (h.n_head_dim > kMaxHParamDim) fail(c.path(), "'head_dim' is larger than " + std::to_string(kMaxHParamDim));
   if (h.n_head_dim <= 0) {
     if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of num_attention_heads");
     h.n_head_dim = h.n_embd / h.n_head;
@@ -33,7 +33,14 @@ HParams read_llama(const ModelConfig& c) {
     fail(c.path(), "unsupported hidden_act '" + h.activation + "' (the Llama family uses silu)");
   h.rope = read_rope_params(c, static_cast<int>(h.n_head_dim), h.n_ctx);
   // Dynamic NTK scaling exists to run past the trained context: allow factor x positions.
-  if (h.rope.scaling == "dynamic") h.n_ctx = static_cast<int64_t>(h.n_ctx * h.rope.factor);
+  // Checked in double first: the cast of an out-of-range double is undefined.
+  if (h.rope.scaling == "dynamic") {
+    const double n_ctx = static_cast<double>(h.n_ctx) * h.rope.factor;
+    if (!(n_ctx >= 1 && n_ctx <= static_cast<double>(kMaxHParamDim)))
+      fail(c.path(), "dynamic rope_scaling factor times max_position_embeddings must be in 1.." +
+                         std::to_string(kMaxHParamDim));
+    h.n_ctx = static_cast<int64_t>(n_ctx);
+  }
   // Mistral's sliding window: position i attends to i - window + 1 .. i in every layer, as
   // transformers masks it. Qwen2's window applies only to layers past max_window_layers (and
   // transformers ignores it outside flash attention), so there sequences are capped at the
@@ -44,6 +51,7 @@ HParams read_llama(const ModelConfig& c) {
     else if (c.get_bool({"use_sliding_window"}, false) && *wnd < h.n_ctx)
       h.n_ctx = *wnd;
   }
+  check_hparams(c, h);
   return h;
 }
 

@@ -26,9 +26,8 @@ HParams read_opt(const ModelConfig& c) {
   h.activation = c.get_string({"activation_function"}, "relu");
   h.tied_output = c.get_bool({"tie_word_embeddings"}, true);
   h.norm_before = c.get_bool({"do_layer_norm_before"}, true);
-  const int64_t proj = c.get_int({"word_embed_proj_dim"}, h.n_embd);
+  const int64_t proj = read_hf_dim(c, {"word_embed_proj_dim"}, h.n_embd);
   h.n_embd_proj = proj == h.n_embd ? 0 : proj;
-  if (proj <= 0) fail(c.path(), "'word_embed_proj_dim' must be positive");
   if (h.n_embd % h.n_head != 0) fail(c.path(), "hidden_size must be a multiple of num_attention_heads");
   if (!is_supported_activation(h.activation))
     fail(c.path(), "unsupported activation_function '" + h.activation + "'");
@@ -36,6 +35,7 @@ HParams read_opt(const ModelConfig& c) {
   if (!c.get_bool({"layer_norm_elementwise_affine"}, true))
     fail(c.path(), "layer_norm_elementwise_affine=false is not supported");
   if (c.get_bool({"_remove_final_layer_norm"}, false)) fail(c.path(), "_remove_final_layer_norm is not supported");
+  check_hparams(c, h);
   return h;
 }
 

@@ -7,12 +7,14 @@ import json
 import os
 import shutil
 import struct
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from checkpoints import make_gpt2
-from conftest import CORPORA, run_lq
+from conftest import BIN, CORPORA, run_lq
 
 N_CTX = 32  # small context so that "line longer than the context" is easy to build
 
@@ -604,3 +606,63 @@ def test_real_corpus_file_with_bad_model_keeps_one_line(tmp_path):
     out = tmp_path / "res.json"
     missing = tmp_path / "gone"
     assert_bad_input(evaluate(missing, CORPORA / "ud-pud" / "en.txt", out), missing, "no such checkpoint folder")
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 13 (an outside tester's findings): crafted config values, numbers too large for a
+# double, two writers on one sweep store, damaged stores, full disks, unwritable outputs.
+
+LLAMA_CONFIG = dict(model_type="llama", hidden_size=32, num_attention_heads=2, num_hidden_layers=1,
+                    vocab_size=50257, max_position_embeddings=N_CTX, intermediate_size=64)
+NEOX_CONFIG = dict(LLAMA_CONFIG, model_type="gpt_neox")
+BLOOM_CONFIG = dict(model_type="bloom", hidden_size=32, n_head=2, n_layer=1, vocab_size=50257)
+
+
+def write_config(model_dir, cfg):
+    (model_dir / "config.json").write_text(json.dumps(cfg))
+
+
+# Each value used to reach undefined behaviour (signed overflow of 4 * n_embd, a double cast to
+# an integer it does not fit) or an out-of-memory kill; now one line naming config.json.
+@pytest.mark.parametrize("cfg, phrase", [
+    pytest.param({"n_embd": 2**62, "n_head": 2}, "'n_embd' is 4611686018427387904, more than", id="gpt2-4n_embd-overflow"),
+    pytest.param({"n_embd": 2**25, "n_head": 2}, "'n_embd' is 33554432, more than the 16777216", id="gpt2-n_embd-2^25"),
+    pytest.param({"n_layer": 100000}, "'n_layer' is 100000, more than the 10000", id="gpt2-n_layer-100000"),
+    pytest.param({"vocab_size": 2**40}, "'vocab_size' is 1099511627776, more than", id="gpt2-vocab-2^40"),
+    pytest.param({"n_positions": -5}, "'n_positions' must be positive", id="gpt2-negative-positions"),
+    pytest.param({"bos_token_id": 2**40}, "'bos_token_id' must be a token id", id="gpt2-bos-beyond-int32"),
+    pytest.param({"layer_norm_epsilon": 1e300}, "'layer_norm_epsilon' must be between 0 and 1", id="gpt2-epsilon-1e300"),
+    pytest.param(dict(BLOOM_CONFIG, hidden_size=2**62), "'hidden_size' is 4611686018427387904, more than",
+                 id="bloom-4n_embd-overflow"),
+    pytest.param(dict(NEOX_CONFIG, rotary_pct=1e300), "'rotary_pct' must be between 0 and 1", id="neox-rotary_pct-1e300"),
+    pytest.param(dict(NEOX_CONFIG, rotary_pct=-0.5), "'rotary_pct' must be between 0 and 1", id="neox-rotary_pct-negative"),
+    pytest.param(dict(LLAMA_CONFIG, rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                                  "high_freq_factor": 4.0, "original_max_position_embeddings": 1e300}),
+                 "'original_max_position_embeddings' must be in 1..16777216", id="llama3-original-ctx-1e300"),
+    pytest.param(dict(LLAMA_CONFIG, rope_scaling={"type": "dynamic", "factor": 1e300}),
+                 "dynamic rope_scaling factor times max_position_embeddings", id="dynamic-rope-factor-1e300"),
+    pytest.param(dict(LLAMA_CONFIG, rope_scaling={"type": 3, "factor": 2.0}), "rope_scaling 'type' must be a string",
+                 id="rope_scaling-type-numeric"),
+    pytest.param(dict(LLAMA_CONFIG, head_dim=2**40), "'head_dim' is larger than 16777216", id="llama-head_dim-2^40"),
+    pytest.param(dict(LLAMA_CONFIG, num_key_value_heads=2**40), "'num_key_value_heads' is 1099511627776, more than",
+                 id="llama-kv-heads-2^40"),
+    pytest.param(dict(LLAMA_CONFIG, rope_theta=-1.0), "rope base (rope_theta) must be finite and positive",
+                 id="llama-negative-rope-theta"),
+])
+def test_config_values_out_of_range(model, cfg, phrase):
+    if "model_type" in cfg:
+        write_config(model, cfg)
+    else:
+        edit_config(model, **cfg)
+    start = time.monotonic()
+    assert_bad_input(inspect(model), "config.json", phrase)
+    assert time.monotonic() - start < 10, "a crafted config must be refused at once"
+
+
+def test_config_of_each_architecture_reaches_the_tensors(model):
+    """The configs above are valid except for the one value: unchanged, each gets past
+    config.json and fails only on the GPT-2 tensors it is paired with."""
+    for cfg in (LLAMA_CONFIG, NEOX_CONFIG, BLOOM_CONFIG):
+        write_config(model, cfg)
+        line = assert_bad_input(inspect(model), model, "lacks tensor")
+        assert "config.json" not in line
