@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything langquant needs on a fresh Debian 12 machine and builds it.
-#   C++ libraries come from Debian; the Python test oracles (Hugging Face transformers and
-#   tokenizers over Debian's PyTorch 1.13) go into .venv. Python is never needed to run
-#   langquant itself, only to check it.
+#   C++ libraries come from Debian; the Python test oracles (PyTorch, Hugging Face transformers
+#   and tokenizers, gguf, llama-cpp-python: tests/oracle/requirements.txt) go into a
+#   self-contained .venv, and scripts/real-models.sh adds two small real GGUF models. Python is
+#   never needed to run langquant itself, only to check it.
 # Usage: scripts/setup.sh [--no-python] [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(build-essential cmake ccache pkg-config libopenblas-dev libpcre2-dev libicu-dev nlohmann-json3-dev
       libcli11-dev libtomlplusplus-dev libsqlite3-dev libgtest-dev libjs-vega)
-[ "$want_python" -eq 1 ] && pkgs+=(python3 python3-venv python3-numpy python3-scipy python3-torch chromium fonts-dejavu-core)
+[ "$want_python" -eq 1 ] && pkgs+=(python3 python3-venv chromium fonts-dejavu-core)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -31,12 +32,24 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ "$want_python" -eq 1 ]; then
-  # Debian's python3-torch 1.13 (~1 GB installed) instead of PyPI's multi-GB CUDA build;
-  # transformers 4.46 still supports it, and tokenizers 0.20 reads array-form merges. System site packages bring torch in.
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import transformers" 2>/dev/null; then
-    /usr/bin/python3 -m venv --system-site-packages .venv
-    .venv/bin/pip install -q --disable-pip-version-check -r tests/oracle/requirements.txt
+  # Everything from PyPI at the pinned versions (Debian's torch 1.13 is too old for Gemma 3).
+  # The hash of requirements.txt kept in .venv makes a changed file reinstall; an unchanged one
+  # costs nothing. A .venv of the old layout (over Debian's site packages) is made anew.
+  req=tests/oracle/requirements.txt
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  have="$(cat .venv/requirements.sha256 2>/dev/null || true)"
+  if [ "$have" != "$want" ] || [ ! -x .venv/bin/python ]; then
+    if [ ! -x .venv/bin/python ] || grep -q 'include-system-site-packages = true' .venv/pyvenv.cfg; then
+      rm -rf .venv
+      /usr/bin/python3 -m venv .venv
+    fi
+    echo "setup: installing $req into .venv (PyTorch with its CUDA libraries: ~3 GB, a few minutes)"
+    rm -f .venv/requirements.sha256
+    .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+    echo "$want" > .venv/requirements.sha256
   fi
+  # The real models are optional: without them their tests skip, saying how to get them.
+  scripts/real-models.sh || echo "setup: real models not installed (their tests will skip)" >&2
 fi
 
 if [ "$want_build" -eq 1 ]; then
