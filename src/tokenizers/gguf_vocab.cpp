@@ -168,7 +168,7 @@ Json post_processor_json(const Spec& s) {
 Json decoder_json(const Spec& s) {
   if (!s.spm) return {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}};
   Json steps = Json::array({replace(kSpace, " "), {{"type", "ByteFallback"}}, {{"type", "Fuse"}}});
-  if (s.add_space_prefix) steps.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
+  if (s.add_space_prefix) steps.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1u}, {"stop", 0u}});
   return {{"type", "Sequence"}, {"decoders", steps}};
 }
 
