@@ -12,6 +12,12 @@ SHARED = Path(os.environ.get("LQ_SHARED_DIR", Path(__file__).resolve().parents[3
 GPT2_TOKENIZER = SHARED / "tokenizers" / "gpt2"
 CORPORA = SHARED / "corpora"
 
+# The real models that scripts/real-models.sh installs into .venv/models (digests kept in step
+# with that script). LQ_GEMMA3_GGUF / LQ_SMOLLM2_GGUF name other copies of the same files.
+REAL_MODELS_DIR = Path(__file__).resolve().parents[2] / ".venv" / "models"
+GEMMA3_GGUF_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+SMOLLM2_GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
 
 def run_lq(*args, check=True, **kw):
     """Runs langquant; returns the CompletedProcess (text mode)."""
@@ -31,3 +37,25 @@ def shared():
     if not SHARED.is_dir():
         pytest.fail(f"{SHARED} not found: the tests read ../shared beside the repository")
     return SHARED
+
+
+def _real_model(env_var, file_name, what):
+    """Path of a real model file from env_var, else from .venv/models; skips the test when absent."""
+    named = os.environ.get(env_var)
+    path = Path(named) if named else REAL_MODELS_DIR / file_name
+    if not path.is_file():
+        where = f"{env_var}={named}" if named else str(path)
+        pytest.skip(f"{what} not installed ({where} missing): run scripts/real-models.sh")
+    return path
+
+
+@pytest.fixture(scope="session")
+def gemma3_gguf():
+    """Gemma 3 270M in Q4_K_M (GGUF), 253 MB."""
+    return _real_model("LQ_GEMMA3_GGUF", "gemma-3-270m-q4_k_m.gguf", "Gemma 3 270M Q4_K_M GGUF")
+
+
+@pytest.fixture(scope="session")
+def smollm2_gguf():
+    """SmolLM2-135M-Instruct in Q4_1 (GGUF), 98 MB."""
+    return _real_model("LQ_SMOLLM2_GGUF", "SmolLM2-135M-Instruct.Q4_1.gguf", "SmolLM2-135M Q4_1 GGUF")
