@@ -2,8 +2,11 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "core/dtype.h"
 #include "core/error.h"
 
 namespace lq::quant {
@@ -16,13 +19,24 @@ struct Named {
 };
 constexpr Named kNamed[] = {
     {"q4_0", Kind::Q4_0, 4}, {"q4_1", Kind::Q4_1, 4}, {"q5_0", Kind::Q5_0, 5},
-    {"q5_1", Kind::Q5_1, 5}, {"q8_0", Kind::Q8_0, 8}, {"fp16", Kind::F16, 16},
-    {"bf16", Kind::BF16, 16}, {"fp32", Kind::F32, 32},
+    {"q5_1", Kind::Q5_1, 5}, {"q8_0", Kind::Q8_0, 8}, {"q2_k", Kind::Q2_K, 2},
+    {"q3_k", Kind::Q3_K, 3}, {"q4_k", Kind::Q4_K, 4}, {"q5_k", Kind::Q5_K, 5},
+    {"q6_k", Kind::Q6_K, 6}, {"iq4_nl", Kind::IQ4_NL, 4}, {"iq4_xs", Kind::IQ4_XS, 4},
+    {"fp16", Kind::F16, 16}, {"bf16", Kind::BF16, 16}, {"fp32", Kind::F32, 32},
 };
+
+// ggml spells the K types with a capital K ("q4_K"); both spellings name the same format.
+bool same_name(std::string_view given, const char* name) {
+  if (given.size() != std::char_traits<char>::length(name)) return false;
+  for (size_t i = 0; i < given.size(); ++i)
+    if ((given[i] == 'K' ? 'k' : given[i]) != name[i]) return false;
+  return true;
+}
 
 [[noreturn]] void bad(std::string_view name, const std::string& why) {
   fail("format '" + std::string(name) + "'",
-       why + "; valid: fp32, fp16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, "
+       why + "; valid: fp32, fp16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, "
+             "q5_k, q6_k, iq4_nl, iq4_xs, "
              "int<k>[-sym|-asym][-chan|-g<N>][-absmax|-p<P>|-mse|-aciq-laplace|-aciq-gauss] "
              "with k = 2..8 (see --help)");
 }
@@ -48,12 +62,33 @@ bool parse_all(std::string_view s, T& v) {
 
 }  // namespace
 
+std::optional<DType> ggml_dtype(Kind k) {
+  switch (k) {
+    case Kind::Q4_0: return DType::Q4_0;
+    case Kind::Q4_1: return DType::Q4_1;
+    case Kind::Q5_0: return DType::Q5_0;
+    case Kind::Q5_1: return DType::Q5_1;
+    case Kind::Q8_0: return DType::Q8_0;
+    case Kind::Q2_K: return DType::Q2_K;
+    case Kind::Q3_K: return DType::Q3_K;
+    case Kind::Q4_K: return DType::Q4_K;
+    case Kind::Q5_K: return DType::Q5_K;
+    case Kind::Q6_K: return DType::Q6_K;
+    case Kind::IQ4_NL: return DType::IQ4_NL;
+    case Kind::IQ4_XS: return DType::IQ4_XS;
+    default: return std::nullopt;
+  }
+}
+
 const std::string& format_help() {
   static const std::string help =
       "Quantization formats:\n"
       "  fp32, fp16, bf16        floating point (fp16/bf16: round to nearest even)\n"
       "  q8_0 q4_0 q4_1 q5_0 q5_1  llama.cpp block formats, bit-exact with ggml's reference\n"
       "                          quantizers (32 weights a block along the input dimension)\n"
+      "  q2_k q3_k q4_k q5_k q6_k  llama.cpp K-quants (super-blocks of 256 weights: rows must\n"
+      "                          hold a multiple of 256), byte-exact with ggml's quantizers\n"
+      "  iq4_nl iq4_xs           llama.cpp's non-linear 4-bit grid, blocks of 32 / 256 weights\n"
       "  int<k>[-<option>...]    k-bit integers, k = 2..8, round to nearest (ties to even);\n"
       "                          options, at most one of each group, in any order:\n"
       "    sym (default) | asym  codes -(2^(k-1)-1)..2^(k-1)-1 times a scale, or 0..2^k-1\n"
@@ -71,14 +106,16 @@ const std::string& format_help() {
   return help;
 }
 
-bool is_ggml_block(Kind k) {
-  return k == Kind::Q4_0 || k == Kind::Q4_1 || k == Kind::Q5_0 || k == Kind::Q5_1 ||
-         k == Kind::Q8_0;
+bool is_ggml_block(Kind k) { return ggml_dtype(k).has_value(); }
+
+int64_t ggml_block_weights(Kind k) {
+  const std::optional<DType> t = ggml_dtype(k);
+  return t ? dtype_block_size(*t) : 1;
 }
 
 Format parse_format(std::string_view name) {
   for (const Named& n : kNamed)
-    if (name == n.name) return Format{.kind = n.kind, .bits = n.bits};
+    if (same_name(name, n.name)) return Format{.kind = n.kind, .bits = n.bits};
 
   if (name.substr(0, 3) != "int") bad(name, "unknown format");
   std::vector<std::string_view> tok = split_dash(name.substr(3));
@@ -166,19 +203,13 @@ uint64_t stored_bits(const Format& f, int64_t rows, int64_t cols) {
       const uint64_t k = static_cast<uint64_t>(f.bits);
       return k * r * c + scales * (scale_bits + (f.asym ? k : 0));
     }
-    default: {  // ggml blocks of 32: f16 d (+ f16 m), packed codes (+ 32 high bits for q5)
-      if (c % 32 != 0)
-        fail("quant", canonical_name(f) + " needs a row length that is a multiple of 32, got " +
-                          std::to_string(cols));
-      uint64_t block_bytes = 0;
-      switch (f.kind) {
-        case Kind::Q4_0: block_bytes = 2 + 16; break;
-        case Kind::Q4_1: block_bytes = 4 + 16; break;
-        case Kind::Q5_0: block_bytes = 2 + 4 + 16; break;
-        case Kind::Q5_1: block_bytes = 4 + 4 + 16; break;
-        default: block_bytes = 2 + 32; break;  // Q8_0
-      }
-      return 8 * block_bytes * r * (c / 32);
+    default: {  // ggml blocks: their own bytes, whole blocks along each row
+      const DType t = *ggml_dtype(f.kind);
+      const auto bw = static_cast<uint64_t>(dtype_block_size(t));
+      if (c % bw != 0)
+        fail("quant", canonical_name(f) + " needs a row length that is a multiple of " + std::to_string(bw) +
+                          ", got " + std::to_string(cols));
+      return 8 * static_cast<uint64_t>(dtype_block_bytes(t)) * r * (c / bw);
     }
   }
 }

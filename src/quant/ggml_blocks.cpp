@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/ggml_dequantize.h"
 #include "core/half.h"
+#include "quant/kquants.h"
 
 // The arithmetic below must be evaluated exactly as written, in f32, with no fused
 // multiply-add: CMakeLists compiles this library with -ffp-contract=off.
@@ -135,11 +136,20 @@ DType dtype_of(BlockType t) {
     case BlockType::Q5_0: return DType::Q5_0;
     case BlockType::Q5_1: return DType::Q5_1;
     case BlockType::Q8_0: return DType::Q8_0;
+    case BlockType::Q2_K: return DType::Q2_K;
+    case BlockType::Q3_K: return DType::Q3_K;
+    case BlockType::Q4_K: return DType::Q4_K;
+    case BlockType::Q5_K: return DType::Q5_K;
+    case BlockType::Q6_K: return DType::Q6_K;
+    case BlockType::IQ4_NL: return DType::IQ4_NL;
+    case BlockType::IQ4_XS: return DType::IQ4_XS;
   }
   fail("ggml", "unknown block type");
 }
 
+int64_t block_weights(BlockType t) { return dtype_block_size(dtype_of(t)); }
 size_t block_bytes(BlockType t) { return dtype_block_bytes(dtype_of(t)); }
+size_t row_bytes(BlockType t, int64_t n) { return block_bytes(t) * static_cast<size_t>(n / block_weights(t)); }
 
 const char* block_name(BlockType t) {
   switch (t) {
@@ -148,11 +158,41 @@ const char* block_name(BlockType t) {
     case BlockType::Q5_0: return "q5_0";
     case BlockType::Q5_1: return "q5_1";
     case BlockType::Q8_0: return "q8_0";
+    case BlockType::Q2_K: return "q2_k";
+    case BlockType::Q3_K: return "q3_k";
+    case BlockType::Q4_K: return "q4_k";
+    case BlockType::Q5_K: return "q5_k";
+    case BlockType::Q6_K: return "q6_k";
+    case BlockType::IQ4_NL: return "iq4_nl";
+    case BlockType::IQ4_XS: return "iq4_xs";
   }
   return "?";
 }
 
-void quantize_row_into(BlockType t, const float* x, int64_t n, uint8_t* out) {
+void quantize_row_reference_into(BlockType t, const float* x, int64_t n, uint8_t* out) {
+  if (t == BlockType::IQ4_NL) return kquants::iq4_nl(x, n, out, nullptr, /*reference=*/true);
+  quantize_row_into(t, x, n, out, nullptr);
+}
+
+void quantize_row_into(BlockType t, const float* x, int64_t n, uint8_t* out, const float* qw) {
+  switch (t) {
+    case BlockType::Q2_K: return kquants::q2_k(x, n, out, qw);
+    case BlockType::Q3_K: return kquants::q3_k(x, n, out, qw);
+    case BlockType::Q4_K: return kquants::q4_k(x, n, out, qw);
+    case BlockType::Q5_K: return kquants::q5_k(x, n, out, qw);
+    case BlockType::Q6_K: return kquants::q6_k(x, n, out, qw);
+    case BlockType::IQ4_NL: return kquants::iq4_nl(x, n, out, qw, /*reference=*/false);
+    case BlockType::IQ4_XS: return kquants::iq4_xs(x, n, out, qw);
+    default: break;
+  }
+  if (qw && t != BlockType::Q8_0) {  // Q8_0 has no weighted variant: ggml ignores the weights
+    switch (t) {
+      case BlockType::Q4_0: return kquants::q4_0_weighted(x, n, out, qw);
+      case BlockType::Q4_1: return kquants::q4_1_weighted(x, n, out, qw);
+      case BlockType::Q5_0: return kquants::q5_0_weighted(x, n, out, qw);
+      default: return kquants::q5_1_weighted(x, n, out, qw);
+    }
+  }
   const size_t bb = block_bytes(t);
   for (int64_t i = 0; i < n / 32; ++i) {
     const float* xb = x + 32 * i;
@@ -162,17 +202,22 @@ void quantize_row_into(BlockType t, const float* x, int64_t n, uint8_t* out) {
       case BlockType::Q5_0: quantize_sym(xb, 16, b); break;
       case BlockType::Q4_1: quantize_minscale(xb, 4, b); break;
       case BlockType::Q5_1: quantize_minscale(xb, 5, b); break;
-      case BlockType::Q8_0: quantize_q8_0(xb, b); break;
+      default: quantize_q8_0(xb, b); break;
     }
   }
 }
 
-std::vector<uint8_t> quantize_row(BlockType t, const float* x, int64_t n) {
-  if (n < 0 || n % 32 != 0)
-    fail("quant", std::string(block_name(t)) + " quantizes rows whose length is a multiple of 32, got " +
-                      std::to_string(n));
-  std::vector<uint8_t> out(block_bytes(t) * static_cast<size_t>(n / 32));
-  quantize_row_into(t, x, n, out.data());
+void check_row_length(BlockType t, int64_t n) {
+  const int64_t bw = block_weights(t);
+  if (n < 0 || n % bw != 0)
+    fail("quant", std::string(block_name(t)) + " quantizes rows whose length is a multiple of " +
+                      std::to_string(bw) + ", got " + std::to_string(n));
+}
+
+std::vector<uint8_t> quantize_row(BlockType t, const float* x, int64_t n, const float* quant_weights) {
+  check_row_length(t, n);
+  std::vector<uint8_t> out(row_bytes(t, n));
+  quantize_row_into(t, x, n, out.data(), quant_weights);
   return out;
 }
 
@@ -187,6 +232,13 @@ BlockType block_type_of(Kind k) {
     case Kind::Q5_0: return BlockType::Q5_0;
     case Kind::Q5_1: return BlockType::Q5_1;
     case Kind::Q8_0: return BlockType::Q8_0;
+    case Kind::Q2_K: return BlockType::Q2_K;
+    case Kind::Q3_K: return BlockType::Q3_K;
+    case Kind::Q4_K: return BlockType::Q4_K;
+    case Kind::Q5_K: return BlockType::Q5_K;
+    case Kind::Q6_K: return BlockType::Q6_K;
+    case Kind::IQ4_NL: return BlockType::IQ4_NL;
+    case Kind::IQ4_XS: return BlockType::IQ4_XS;
     default: fail("ggml", "not a ggml block format");
   }
 }

@@ -21,8 +21,11 @@ bool packs_nibbles(const Format& f) { return f.kind == Kind::Int && f.bits <= 4;
 }  // namespace
 
 std::shared_ptr<QuantizedMatrix> QuantizedMatrix::encode(const Format& f, const float* w, int64_t rows,
-                                                         int64_t cols) {
+                                                         int64_t cols, const float* quant_weights) {
   check_shape(f, rows, cols);
+  if (is_ggml_block(f.kind)) ggml::check_row_length(ggml::block_type_of(f.kind), cols);
+  else if (quant_weights)
+    fail("quant " + canonical_name(f), "importance weights apply to ggml block formats only");
   std::shared_ptr<QuantizedMatrix> q(new QuantizedMatrix());
   q->format_ = f;
   q->rows_ = rows;
@@ -44,10 +47,11 @@ std::shared_ptr<QuantizedMatrix> QuantizedMatrix::encode(const Format& f, const 
     case Kind::F32: fail("quant " + canonical_name(f), "fp32 is not a compressed format");
     default: {  // ggml blocks: the blocks themselves are the storage
       const ggml::BlockType t = ggml::block_type_of(f.kind);
-      q->row_bytes_ = static_cast<int64_t>(ggml::block_bytes(t)) * (cols / ggml::kBlockWeights);
+      q->row_bytes_ = static_cast<int64_t>(ggml::row_bytes(t, cols));
       q->data_.resize(static_cast<size_t>(rows * q->row_bytes_));
 #pragma omp parallel for schedule(static) if (par)
-      for (int64_t r = 0; r < rows; ++r) ggml::quantize_row_into(t, w + r * cols, cols, q->data_.data() + r * q->row_bytes_);
+      for (int64_t r = 0; r < rows; ++r)
+        ggml::quantize_row_into(t, w + r * cols, cols, q->data_.data() + r * q->row_bytes_, quant_weights);
       return q;
     }
   }

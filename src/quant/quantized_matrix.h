@@ -21,8 +21,13 @@ namespace lq::quant {
 class QuantizedMatrix final : public RowDecoder {
  public:
   // Quantizes w[rows, cols] (row-major, logical [out, in]) in format f: Int, a ggml block
-  // format (cols % 32 == 0), F16 or BF16. Throws lq::Error for other formats or bad shapes.
-  static std::shared_ptr<QuantizedMatrix> encode(const Format& f, const float* w, int64_t rows, int64_t cols);
+  // format (cols a multiple of ggml_block_weights: 32, or 256 for the K-quants and iq4_xs),
+  // F16 or BF16. Throws lq::Error for other formats or bad shapes. ggml formats take optional
+  // importance weights quant_weights[0..cols) (llama.cpp's imatrix for this matrix: one per
+  // input column, shared by every row), giving the bytes llama-quantize writes with that
+  // imatrix; null gives what it writes without one. Other formats refuse them.
+  static std::shared_ptr<QuantizedMatrix> encode(const Format& f, const float* w, int64_t rows, int64_t cols,
+                                                 const float* quant_weights = nullptr);
 
   // Replaces the values at sorted, unique flat indices (row * cols + col) after expansion.
   void set_patches(std::vector<uint32_t> indices, std::vector<float> values);
@@ -33,6 +38,10 @@ class QuantizedMatrix final : public RowDecoder {
   int64_t rows() const override { return rows_; }
   int64_t cols() const override { return cols_; }
   const Format& format() const { return format_; }
+  // ggml formats: row r's blocks exactly as ggml stores them (a GGUF tensor's data is the
+  // rows back to back), row_bytes() bytes each. Patches are not in them.
+  const uint8_t* row_blocks(int64_t r) const { return data_.data() + r * row_bytes_; }
+  int64_t row_bytes() const { return row_bytes_; }
 
  private:
   QuantizedMatrix() = default;

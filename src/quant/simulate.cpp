@@ -17,7 +17,7 @@ constexpr int64_t kParallelMin = 1 << 14;  // below this many weights threads do
 
 void fake_ggml(const Format& f, const float* w, float* out, int64_t rows, int64_t cols) {
   const ggml::BlockType t = ggml::block_type_of(f.kind);
-  const size_t row_bytes = ggml::block_bytes(t) * static_cast<size_t>(cols / 32);
+  const size_t row_bytes = ggml::row_bytes(t, cols);
 #pragma omp parallel if (rows * cols >= kParallelMin)
   {
     std::vector<uint8_t> buf(row_bytes);
@@ -54,9 +54,9 @@ void check_shape(const Format& f, int64_t rows, int64_t cols) {
     if (f.method == ScaleMethod::Percentile && !(f.percentile > 0 && f.percentile <= 100))
       fail(where, "percentile must be in (0, 100]");
   }
-  if (is_ggml_block(f.kind) && cols % 32 != 0)
-    fail(where, "rows of " + std::to_string(cols) +
-                    " weights: ggml block formats need a multiple of 32");
+  if (is_ggml_block(f.kind) && cols % ggml_block_weights(f.kind) != 0)
+    fail(where, "rows of " + std::to_string(cols) + " weights: " + canonical_name(f) +
+                    " needs a multiple of " + std::to_string(ggml_block_weights(f.kind)));
 }
 
 void fake_quantize(const Format& f, const float* w, float* out, int64_t rows, int64_t cols) {
