@@ -25,11 +25,13 @@ constexpr Named kNamed[] = {
     {"fp16", Kind::F16, 16}, {"bf16", Kind::BF16, 16}, {"fp32", Kind::F32, 32},
 };
 
-// ggml spells the K types with a capital K ("q4_K"); both spellings name the same format.
+// Named formats match case-insensitively: llama.cpp writes "Q4_K", "IQ4_XS", "Q8_0".
 bool same_name(std::string_view given, const char* name) {
   if (given.size() != std::char_traits<char>::length(name)) return false;
-  for (size_t i = 0; i < given.size(); ++i)
-    if ((given[i] == 'K' ? 'k' : given[i]) != name[i]) return false;
+  for (size_t i = 0; i < given.size(); ++i) {
+    const char c = given[i] >= 'A' && given[i] <= 'Z' ? static_cast<char>(given[i] - 'A' + 'a') : given[i];
+    if (c != name[i]) return false;
+  }
   return true;
 }
 
