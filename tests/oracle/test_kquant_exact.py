@@ -292,3 +292,37 @@ def test_rows_not_a_multiple_of_the_block_are_refused(tool, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode != 0
     assert "q4_k" in proc.stderr and "256" in proc.stderr and "640" in proc.stderr
+
+
+# ---- whole real tensors ------------------------------------------------------------------------
+
+def _real_matrices(path, names):
+    """The named tensors of a GGUF file expanded to float32 [rows, cols] by gguf-py."""
+    reader = gguf.GGUFReader(str(path))
+    out = {}
+    for t in reader.tensors:
+        if t.name in names:
+            x = np.asarray(gguf.quants.dequantize(t.data, t.tensor_type), dtype=np.float32)
+            out[t.name] = np.ascontiguousarray(x.reshape(-1, int(t.shape[0])))
+    assert set(out) == set(names), f"{path}: missing {set(names) - set(out)}"
+    return out
+
+
+def _check_real(ggml, tool, tmp_path, matrices):
+    for name, x in matrices.items():
+        qw = importance(x.shape[1], "lognormal", seed=x.shape[0])
+        for t in ALL_TYPES:
+            for weights in ((None, qw) if t in K_TYPES else (qw,)):  # plain Q4_0..Q8_0: test_quant_numpy
+                assert_same_blocks(ggml, t, x, ours(tool, tmp_path, t, x, weights), ggml_chunk(ggml, t, x, weights),
+                                   f"{name} {list(x.shape)} imatrix={'lognormal' if weights is not None else 'NULL'}")
+
+
+def test_whole_tensors_of_gemma3(ggml, tool, tmp_path, gemma3_gguf):
+    # Widths 640 (not a multiple of 256) cannot hold K-quants: the tensors whose rows can.
+    _check_real(ggml, tool, tmp_path, _real_matrices(gemma3_gguf, ["blk.0.ffn_down.weight",
+                                                                   "blk.17.attn_output.weight"]))
+
+
+def test_whole_tensors_of_smollm2(ggml, tool, tmp_path, smollm2_gguf):
+    _check_real(ggml, tool, tmp_path, _real_matrices(smollm2_gguf, ["blk.0.ffn_down.weight",
+                                                                    "blk.29.ffn_down.weight"]))
