@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "core/error.h"
+#include "core/json_error.h"
 #include "quant/presets.h"
 
 namespace lq::experiments {
@@ -403,8 +404,8 @@ Experiment load_experiment(const std::string& path) {
     json j;
     try {
       j = json::parse(ss.str());
-    } catch (const json::parse_error& err) {
-      fail(path, std::string("invalid JSON: ") + err.what());
+    } catch (const json::exception& err) {  // parse_error, or out_of_range for 1e999
+      fail(path, "invalid JSON: " + json_problem(err));
     }
     return experiment_from_json(j, path);
   }

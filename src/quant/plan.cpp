@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "core/error.h"
+#include "core/json_error.h"
 
 namespace lq::quant {
 namespace {
@@ -455,10 +456,14 @@ Plan parse_plan_json(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("JSON: ") + e.what());
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
+    fail(path, "not valid JSON: " + json_problem(e));
   }
-  return plan_from_json(path, j);
+  try {
+    return plan_from_json(path, j);
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, "unexpected content: " + json_problem(e));
+  }
 }
 
 std::string plan_to_line(const Plan& p) {

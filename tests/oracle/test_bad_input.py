@@ -666,3 +666,51 @@ def test_config_of_each_architecture_reaches_the_tensors(model):
         write_config(model, cfg)
         line = assert_bad_input(inspect(model), model, "lacks tensor")
         assert "config.json" not in line
+
+
+def test_tokenizer_number_too_large_for_a_double(model):
+    tj = json.loads((model / "tokenizer.json").read_text())
+    tj["model"]["dropout"] = 0.5
+    text = json.dumps(tj).replace('"dropout": 0.5', '"dropout": 1e999')
+    assert "1e999" in text
+    (model / "tokenizer.json").write_text(text)
+    proc = run_lq("tokenize", "-m", model, "--text", "hello", check=False)
+    line = assert_bad_input(proc, "tokenizer.json", "number overflow parsing '1e999'")
+    assert "[json.exception" not in line
+
+
+def test_tokenizer_field_of_the_wrong_type(model):
+    """A mistyped field no builder checks by hand is still reported against tokenizer.json."""
+    tj = json.loads((model / "tokenizer.json").read_text())
+    tj["model"]["vocab"] = {"a": "zero"}
+    (model / "tokenizer.json").write_text(json.dumps(tj))
+    proc = run_lq("tokenize", "-m", model, "--text", "hello", check=False)
+    line = assert_bad_input(proc, "tokenizer.json", "")
+    assert "[json.exception" not in line
+
+
+def test_plan_file_number_too_large_for_a_double(model, tmp_path):
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"base": "int4", "rules": [{"format": "fp16", "top": 1e999}]}')
+    proc = run_lq("plan", "show", plan, "--model", model, check=False)
+    line = assert_bad_input(proc, plan, "number overflow parsing '1e999'")
+    assert "[json.exception" not in line
+
+
+def test_experiment_file_number_too_large_for_a_double(model, corpus, tmp_path):
+    exp = tmp_path / "exp.json"
+    exp.write_text('{"name": "x", "axis": [{"type": "threshold", "percent": [1e999]}]}')
+    proc = run_lq("sweep", "--model", model, "--corpus", corpus, "--experiment", exp, "--dry-run", check=False)
+    line = assert_bad_input(proc, exp, "number overflow parsing '1e999'")
+    assert "[json.exception" not in line
+
+
+def test_plan_rule_name_with_semicolon_round_trips(model, tmp_path):
+    """plan_to_line quotes a value holding ';' so that the printed line parses back."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"base": "int4", "rules": [{"format": "fp16", "name": ["output_norm.*", "x;y"]}]}))
+    line = json.loads(run_lq("plan", "show", plan, "--model", model, "--json").stdout)["plan"]["line"]
+    assert line == 'base=int4; keep fp16 name="output_norm.*,x;y"'
+    again = run_lq("plan", "show", line, "--model", model, "--json", check=False)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["plan"]["line"] == line
