@@ -714,3 +714,121 @@ def test_plan_rule_name_with_semicolon_round_trips(model, tmp_path):
     again = run_lq("plan", "show", line, "--model", model, "--json", check=False)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["plan"]["line"] == line
+
+
+# Sweep stores --------------------------------------------------------------------------------
+
+
+def sweep(model, corpus, db, out, *extra):
+    return run_lq("sweep", "--model", model, "--corpus", corpus, "--db", db, "--out", out, "--plan", "base=int8",
+                  "--bootstrap", "10", "--quiet", "--threads", "1", *extra, check=False)
+
+
+def test_sweep_refuses_a_second_writer(model, corpus, tmp_path):
+    """A running sweep holds a lock on its store: a second one stops at once with a clear line,
+    and the store is unchanged; once the first is gone the store resumes normally."""
+    import fcntl
+    db, out = tmp_path / "s.sqlite", tmp_path / "s.json"
+    assert sweep(model, corpus, db, tmp_path / "first.json").returncode == 0
+    before = db.read_bytes()
+    with open(db, "rb") as held:  # stands in for a running sweep: same lock
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert_bad_input(sweep(model, corpus, db, out), db, "another sweep is writing this database")
+    assert db.read_bytes() == before
+    assert leftovers(tmp_path, "s.json") == []
+    assert sweep(model, corpus, db, out).returncode == 0
+    assert out.read_bytes() == (tmp_path / "first.json").read_bytes()
+
+
+def test_two_sweeps_started_together(model, corpus, tmp_path):
+    """Both start on a new store: one finishes, the other (if they overlapped) gets the lock
+    message, never SQLite's 'UNIQUE constraint failed'; the store is whole."""
+    db = tmp_path / "t.sqlite"
+    args = lambda out: [BIN, "sweep", "--model", model, "--corpus", corpus, "--db", db, "--out", out, "--plan", "base=int8",
+                        "--bootstrap", "10", "--quiet", "--threads", "1"]
+    procs = [subprocess.Popen(list(map(str, args(tmp_path / f"t{i}.json"))), stderr=subprocess.PIPE, text=True)
+             for i in range(2)]
+    results = [(p.wait(), p.stderr.read()) for p in procs]
+    assert any(rc == 0 for rc, _ in results), results
+    for rc, err in results:
+        assert "UNIQUE" not in err and "constraint" not in err, err
+        if rc != 0:
+            assert rc == 1 and "another sweep is writing this database" in err, err
+    ok = run_lq("sweep", "--db", db, "--out", tmp_path / "again.json", "--bootstrap", "10")
+    assert ok.returncode == 0
+
+
+def test_sweep_store_truncated(model, corpus, tmp_path):
+    db, out = tmp_path / "tr.sqlite", tmp_path / "tr.json"
+    assert sweep(model, corpus, db, out).returncode == 0
+    raw = db.read_bytes()
+    assert len(raw) >= 3 * 4096, len(raw)
+    db.write_bytes(raw[:len(raw) // 2])
+    out2 = tmp_path / "tr2.json"
+    line = assert_bad_input(sweep(model, corpus, db, out2), db, "damaged sweep database")
+    assert "delete it" in line
+    assert leftovers(tmp_path, "tr2.") == []
+
+
+def test_sweep_out_unwritable_fails_before_the_sweep(model, corpus, tmp_path):
+    """--out in a folder that cannot be written is refused before anything runs: no store."""
+    db, out = tmp_path / "u.sqlite", tmp_path / "no_such_dir" / "u.json"
+    assert_bad_input(sweep(model, corpus, db, out), out, "cannot write")
+    assert not db.exists()
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 64 KiB tmpfs: a real full disk. Needs root and a kernel that lets this process mount."""
+    d = tmp_path / "tmpfs"
+    d.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(d)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({proc.stderr.strip() or 'mount failed'})")
+    try:
+        yield d
+    finally:
+        subprocess.run(["umount", str(d)], check=False)
+
+
+def fill(folder, leave=0):
+    """Fills the file system of `folder` up to `leave` free bytes; returns the filler file."""
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 1024)
+        except OSError:
+            pass
+    if leave:
+        with open(filler, "r+b") as f:
+            f.truncate(max(0, filler.stat().st_size - leave))
+    return filler
+
+
+def test_sweep_on_a_full_disk_leaves_no_database(model, corpus, small_tmpfs, tmp_path):
+    fill(small_tmpfs)
+    db, out = small_tmpfs / "full.sqlite", tmp_path / "full.json"
+    proc = sweep(model, corpus, db, out)
+    assert_bad_input(proc, db, "full")
+    assert not db.exists() and not (small_tmpfs / "full.sqlite-journal").exists()
+    assert leftovers(tmp_path, "full.") == []
+
+
+def test_sweep_store_fills_the_disk_midway_then_resumes(model, corpus, small_tmpfs, tmp_path):
+    """The disk fills during the sweep: one line saying so, the store keeps what was
+    committed, and once space is back the same command resumes to the uninterrupted result."""
+    ref_db, ref_out = tmp_path / "ref.sqlite", tmp_path / "ref.json"
+    extra = ["--batch", "1", "--plan", "base=int4", "--plan", "base=int2"]
+    assert sweep(model, corpus, ref_db, ref_out, *extra).returncode == 0
+    need = ref_db.stat().st_size
+    filler = fill(small_tmpfs, leave=max(4096, need // 2))
+    db, out = small_tmpfs / "mid.sqlite", tmp_path / "mid.json"
+    proc = sweep(model, corpus, db, out, *extra)
+    if proc.returncode == 0:
+        pytest.skip(f"the store fitted in the space left ({need} bytes needed)")
+    assert_bad_input(proc, db, "full")
+    assert leftovers(tmp_path, "mid.") == []
+    filler.unlink()
+    assert sweep(model, corpus, db, out, *extra).returncode == 0
+    assert out.read_bytes() == ref_out.read_bytes()
