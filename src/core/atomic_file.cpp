@@ -41,7 +41,8 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::commit() {
   out_.flush();
   if (!out_) fail(path_, "write failed (disk full?)");
-  out_.close();
+  out_.close();  // the last buffered bytes are written here: its failure counts too
+  if (!out_) fail(path_, "write failed (disk full?)");
   if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
     fail(path_, std::string("cannot rename temporary file: ") + std::strerror(errno));
   committed_ = true;

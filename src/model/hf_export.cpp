@@ -77,22 +77,42 @@ void write_hf_checkpoint(const Model& model, const WeightSet& weights, const std
                         " (write F32, or use a plan that rounds to it, e.g. base=fp16)");
     writer.add_f32(t.hf_name, dtype, hf_shape(t), values);
   }
-  // Everything is built in memory first, so a failure above leaves no folder behind.
-  fs::create_directories(out_dir);
-  writer.write((fs::path(out_dir) / "model.safetensors").string());
-  if (from_hf) {
-    for (const char* f : {"config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                          "generation_config.json"}) {
-      const fs::path src = fs::path(model.dir()) / f;
-      if (fs::exists(src)) write_file_atomic((fs::path(out_dir) / f).string(), read_file(src.string()));
-    }
-    return;
+  // Everything is built in memory first, so a failure above leaves no folder behind; a failure
+  // while writing (a full disk) removes what this call wrote: the files, and the folders it created.
+  fs::path created_root;  // the outermost folder this call creates, if any
+  for (fs::path p = fs::absolute(out_dir).lexically_normal(); !p.empty() && !fs::exists(p); p = p.parent_path()) {
+    created_root = p;
+    if (p == p.parent_path()) break;
   }
-  write_file_atomic((fs::path(out_dir) / "config.json").string(), model.config().raw().dump(2) + "\n");
-  write_file_atomic((fs::path(out_dir) / "tokenizer.json").string(), tokenizer_json_of(model).dump(2) + "\n");
-  // transformers picks the fast tokenizer from tokenizer.json alone with this class name.
-  nlohmann::json tc = {{"tokenizer_class", "PreTrainedTokenizerFast"}};
-  write_file_atomic((fs::path(out_dir) / "tokenizer_config.json").string(), tc.dump(2) + "\n");
+  std::vector<fs::path> written;
+  auto write = [&](const char* name, const std::string& text) {
+    written.push_back(fs::path(out_dir) / name);
+    write_file_atomic(written.back().string(), text);
+  };
+  try {
+    std::error_code ec;
+    if (!fs::create_directories(out_dir, ec) && ec) fail(out_dir, "cannot create the folder: " + ec.message());
+    written.push_back(fs::path(out_dir) / "model.safetensors");
+    writer.write(written.back().string());
+    if (from_hf) {
+      for (const char* f : {"config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                            "generation_config.json"}) {
+        const fs::path src = fs::path(model.dir()) / f;
+        if (fs::exists(src)) write(f, read_file(src.string()));
+      }
+      return;
+    }
+    write("config.json", model.config().raw().dump(2) + "\n");
+    write("tokenizer.json", tokenizer_json_of(model).dump(2) + "\n");
+    // transformers picks the fast tokenizer from tokenizer.json alone with this class name.
+    nlohmann::json tc = {{"tokenizer_class", "PreTrainedTokenizerFast"}};
+    write("tokenizer_config.json", tc.dump(2) + "\n");
+  } catch (...) {
+    std::error_code ec;
+    for (const auto& f : written) fs::remove(f, ec);
+    if (!created_root.empty()) fs::remove_all(created_root, ec);
+    throw;
+  }
 }
 
 }  // namespace lq

@@ -832,3 +832,10 @@ def test_sweep_store_fills_the_disk_midway_then_resumes(model, corpus, small_tmp
     filler.unlink()
     assert sweep(model, corpus, db, out, *extra).returncode == 0
     assert out.read_bytes() == ref_out.read_bytes()
+
+
+def test_plan_apply_on_a_full_disk_leaves_no_folder(model, small_tmpfs):
+    out = small_tmpfs / "sim"
+    proc = run_lq("plan", "apply", "base=int8", "--model", model, "--out", out, check=False)
+    assert_bad_input(proc, "model.safetensors", "disk full")
+    assert list(small_tmpfs.iterdir()) == [], list(small_tmpfs.iterdir())
