@@ -32,7 +32,9 @@ void attention(const float* q, int64_t q_stride, const float* k, int64_t k_strid
           float dot = 0;
 #pragma omp simd reduction(+ : dot)
           for (int d = 0; d < hd; ++d) dot += qi[d] * kj[d];
-          float sc = dot * s.scale + slope * static_cast<float>(j - i);
+          float sc = dot * s.scale;
+          if (s.softcap > 0) sc = s.softcap * std::tanh(sc / s.softcap);
+          sc += slope * static_cast<float>(j - i);
           scores[j] = sc;
           mx = std::max(mx, sc);
         }

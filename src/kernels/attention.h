@@ -17,6 +17,7 @@ struct AttentionShape {
   bool causal = true;
   const float* alibi_slopes = nullptr; // per head; adds slope * (j - i) to score(i, j) if set
   int64_t window = 0;                  // causal only, > 0: row i sees keys i - window + 1 .. i
+  float softcap = 0;                   // > 0: score = softcap * tanh(score / softcap) (Gemma 2)
 };
 
 // q rows hold n_head heads, k and v rows n_head_kv heads (grouped-query when fewer), each

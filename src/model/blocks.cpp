@@ -1,6 +1,7 @@
 #include "model/blocks.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 #include "kernels/linear.h"
@@ -108,6 +109,10 @@ void apply_self_attention(const WeightSet& w, const std::string& blk, const floa
           for (int t = 0; t < 3; ++t)
             std::copy_n(raw + r * W + (int64_t(h) * 3 + t) * hd, hd, qkv + r * W + t * Dq + int64_t(h) * hd);
     }
+    if (a.before_rope) {
+      a.before_rope(Projection::Query, qkv, M, W, a.n_head, a.head_dim);
+      a.before_rope(Projection::Key, qkv + Dq, M, W, a.n_head_kv, a.head_dim);
+    }
   } else {
     float* part = ws.buffer("attn.part", static_cast<size_t>(M * std::max(Dq, Dkv)));
     const std::pair<const char*, int64_t> parts[] = {{"attn_q", 0}, {"attn_k", Dq}, {"attn_v", Dq + Dkv}};
@@ -117,6 +122,9 @@ void apply_self_attention(const WeightSet& w, const std::string& blk, const floa
       const int64_t off = part_off;
       apply_linear(w, blk + name, x, M, part, ws);
       const int64_t width = off == 0 ? Dq : Dkv;
+      if (a.before_rope && off < Dq + Dkv)  // q or k: contiguous here, the cheap place
+        a.before_rope(off == 0 ? Projection::Query : Projection::Key, part, M, width,
+                      off == 0 ? a.n_head : a.n_head_kv, a.head_dim);
 #pragma omp parallel for schedule(static)
       for (int64_t r = 0; r < M; ++r) std::copy_n(part + r * width, width, qkv + r * W + off);
     }
@@ -133,9 +141,36 @@ void apply_self_attention(const WeightSet& w, const std::string& blk, const floa
   s.causal = a.causal;
   s.alibi_slopes = a.alibi_slopes;
   s.window = a.window;
+  s.softcap = a.softcap;
   float* att = ws.buffer("attn.out", static_cast<size_t>(M * Dq));
   attention(qkv, W, qkv + Dq, W, qkv + Dq + Dkv, W, b.segments, s, att);
   apply_linear(w, blk + "attn_output", att, M, out, ws);
+}
+
+SelfAttention layer_self_attention(const HParams& hp, int64_t layer) {
+  SelfAttention a;
+  a.n_head = static_cast<int>(hp.n_head);
+  a.n_head_kv = static_cast<int>(hp.n_head_kv);
+  a.head_dim = static_cast<int>(hp.head_dim());
+  a.scale = hp.attn_scale > 0 ? hp.attn_scale : 1.0f / std::sqrt(static_cast<float>(a.head_dim));
+  a.softcap = hp.attn_softcap;
+  a.rope = &hp.rope_of(layer);
+  a.window = hp.window_of(layer);
+  return a;
+}
+
+HeadTransform qk_rms_norm(const WeightSet& w, const std::string& blk, float eps) {
+  const float* gq = w.vector(blk + "attn_q_norm.weight");
+  const float* gk = w.vector(blk + "attn_k_norm.weight");
+  if (!gq || !gk) fail(w.model().dir(), "model has no tensor " + blk + (gq ? "attn_k_norm" : "attn_q_norm") + ".weight");
+  return [gq, gk, eps](Projection p, float* x, int64_t M, int64_t stride, int n_heads, int head_dim) {
+    const float* g = p == Projection::Query ? gq : gk;
+    if (stride == int64_t(n_heads) * head_dim) {  // packed rows: one call over every head
+      rms_norm(x, M * n_heads, head_dim, g, eps, x);
+      return;
+    }
+    for (int64_t r = 0; r < M; ++r) rms_norm(x + r * stride, n_heads, head_dim, g, eps, x + r * stride);
+  };
 }
 
 void embed(const WeightSet& w, const Batch& b, int64_t D, int position_offset, float* x) {
@@ -184,8 +219,33 @@ void apply_activation(const std::string& name, float* x, int64_t n) {
     fail("activation", "unsupported activation function '" + name + "'");
 }
 
+void apply_gated_activation(const std::string& name, float* gate, const float* up, int64_t n) {
+  if (name == "silu" || name == "swish") {
+    silu_mul_inplace(gate, up, n);
+    return;
+  }
+  apply_activation(name, gate, n);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) gate[i] *= up[i];
+}
+
+void softcap_inplace(float* x, int64_t n, float c) {
+  if (c <= 0) return;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) x[i] = c * std::tanh(x[i] / c);
+}
+
 void output_logits(const WeightSet& w, const float* hidden, int64_t rows, float* logits,
                    Workspace& ws) {
+  if (const auto head = w.model().arch().head) {
+    head(w, hidden, rows, logits, ws);
+    return;
+  }
+  linear_output_head(w, hidden, rows, logits, ws);
+}
+
+void linear_output_head(const WeightSet& w, const float* hidden, int64_t rows, float* logits,
+                        Workspace& ws) {
   if (w.model().find("output_proj.weight")) {  // OPT's project_out: hidden -> word_embed_proj_dim
     float* proj = ws.buffer("output_proj", static_cast<size_t>(rows * w.matrix("output_proj.weight").out));
     apply_linear(w, "output_proj", hidden, rows, proj, ws);

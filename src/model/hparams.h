@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kernels/rope.h"
 
@@ -25,8 +26,24 @@ struct HParams {
   // (eval/units.h) instead of next-token prediction.
   bool masked_lm = false;
   int64_t sliding_window = 0;      // > 0: causal attention sees only the last this-many positions (Mistral)
+  // How one layer attends when layers differ (Gemma 3: five sliding-window layers with one RoPE
+  // base, then one global layer with another). Empty: every layer uses sliding_window and rope.
+  struct LayerAttention {
+    int64_t window = 0;  // > 0: sliding window of this many positions
+    RopeParams rope;
+  };
+  std::vector<LayerAttention> layer_attention;
+  float attn_scale = 0;     // multiplies q.k; 0: 1/sqrt(head_dim) (Gemma: query_pre_attn_scalar^-0.5)
+  float attn_softcap = 0;   // > 0: scores become c * tanh(scores / c) before the mask (Gemma 2)
+  float final_softcap = 0;  // > 0: logits likewise, in the architecture's output head
 
   int64_t head_dim() const { return n_head_dim > 0 ? n_head_dim : n_embd / n_head; }
+  int64_t window_of(int64_t layer) const {
+    return layer_attention.empty() ? sliding_window : layer_attention.at(layer).window;
+  }
+  const RopeParams& rope_of(int64_t layer) const {
+    return layer_attention.empty() ? rope : layer_attention.at(layer).rope;
+  }
 };
 
 }  // namespace lq

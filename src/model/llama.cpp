@@ -87,17 +87,10 @@ void llama_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace
   float* gate = ws.buffer("gate", M * F);
   float* up = ws.buffer("up", M * F);
   embed(w, b, D, 0, x);
-  SelfAttention a;
-  a.n_head = static_cast<int>(hp.n_head);
-  a.n_head_kv = static_cast<int>(hp.n_head_kv);
-  a.head_dim = static_cast<int>(hp.head_dim());
-  a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
-  a.rope = &hp.rope;
-  a.window = hp.sliding_window;
   for (int l = 0; l < hp.n_layer; ++l) {
     const std::string blk = "blk." + std::to_string(l) + ".";
     apply_rms_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
-    apply_self_attention(w, blk, h, b, a, ws, h);
+    apply_self_attention(w, blk, h, b, layer_self_attention(hp, l), ws, h);
     add_inplace(x, h, M * D);
     apply_rms_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
     apply_linear(w, blk + "ffn_gate", h, M, gate, ws);

@@ -8,7 +8,7 @@ namespace {
 const std::vector<const Architecture*>& registry() {
   static const std::vector<const Architecture*> r = {&gpt2_architecture(), &llama_architecture(), &opt_architecture(),
                                                         &gpt_neox_architecture(), &bloom_architecture(),
-                                                        &bert_architecture()};
+                                                        &bert_architecture(), &gemma3_architecture()};
   return r;
 }
 }  // namespace

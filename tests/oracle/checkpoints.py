@@ -132,6 +132,19 @@ def make_qwen2(dir_, *, dtype=torch.float32, seed=0, **cfg):
     return make_hf(dir_, Qwen2ForCausalLM, Qwen2Config(**base), dtype=dtype, seed=seed)
 
 
+def make_gemma3(dir_, *, dtype=torch.float32, seed=0, **cfg):
+    """Gemma3ForCausalLM: 4 layers alternating local (window 5, shorter than the test lines) and
+    global, GQA 4:2, head_dim 24 (not hidden / heads), tied head."""
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+    base = dict(hidden_size=64, intermediate_size=160, num_hidden_layers=4, num_attention_heads=4,
+                num_key_value_heads=2, head_dim=24, query_pre_attn_scalar=24, sliding_window=5,
+                sliding_window_pattern=2, max_position_embeddings=512, rms_norm_eps=1e-6,
+                rope_theta=1000000.0, rope_local_base_freq=10000.0, initializer_range=0.08,
+                tie_word_embeddings=True, attn_implementation="eager", **GPT2_VOCAB)
+    base.update(cfg)
+    return make_hf(dir_, Gemma3ForCausalLM, Gemma3TextConfig(**base), dtype=dtype, seed=seed)
+
+
 def make_opt(dir_, *, dtype=torch.float32, seed=0, **cfg):
     from transformers import OPTConfig, OPTForCausalLM
     base = dict(hidden_size=64, ffn_dim=256, num_hidden_layers=2, num_attention_heads=4,
