@@ -18,7 +18,12 @@ using search::nearest_int;
 using search::put_f16;
 
 constexpr int kSub = 32;
-const int8_t* const kGrid = ggml_fields::kIq4nlGrid;
+constexpr const int8_t* kGrid = ggml_fields::kIq4nlGrid;
+static_assert([] {
+  for (int i = 0; i < 16; ++i)
+    if (search::kIq4Grid[i] != static_cast<float>(kGrid[i])) return false;
+  return true;
+}(), "the search's f32 grid is ggml's kvalues_iq4nl");
 
 int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
@@ -43,7 +48,7 @@ float sub_block_scale(const float* x, const float* w, int ntry, uint8_t* L) {
   float id = 1.0f / d;
   float sumqx = 0.0f, sumq2 = 0.0f;
   for (int j = 0; j < kSub; ++j) {
-    const int l = search::nearest_iq4_index(kGrid, id * x[j]);
+    const int l = search::nearest_iq4_index(id * x[j]);
     L[j] = static_cast<uint8_t>(l);
     const auto q = static_cast<float>(kGrid[l]);
     sumqx += w[j] * q * x[j];
@@ -55,7 +60,7 @@ float sub_block_scale(const float* x, const float* w, int ntry, uint8_t* L) {
     id = static_cast<float>(k + kGrid[0]) / max;
     sumqx = sumq2 = 0.0f;
     for (int j = 0; j < kSub; ++j) {
-      const auto q = static_cast<float>(kGrid[search::nearest_iq4_index(kGrid, id * x[j])]);
+      const auto q = static_cast<float>(kGrid[search::nearest_iq4_index(id * x[j])]);
       sumqx += w[j] * q * x[j];
       sumq2 += w[j] * q * q;
     }
@@ -98,7 +103,7 @@ void iq4_nl_block(const float* x, const float* qw, int ntry, uint8_t* L, uint8_t
   put_f16(b, d);
   if (ntry > 0) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    for (int j = 0; j < kSub; ++j) L[j] = static_cast<uint8_t>(search::nearest_iq4_index(kGrid, id * x[j]));
+    for (int j = 0; j < kSub; ++j) L[j] = static_cast<uint8_t>(search::nearest_iq4_index(id * x[j]));
   }
   pack_codes(L, kSub, b + 2);
 }
@@ -130,7 +135,7 @@ void iq4_xs_block(const float* x, const float* qw, uint8_t* b) {
     const float dl = d * static_cast<float>(l);
     const float idl = dl != 0.0f ? 1.0f / dl : 0.0f;
     for (int j = 0; j < kSub; ++j)
-      L[kSub * ib + j] = static_cast<uint8_t>(search::nearest_iq4_index(kGrid, idl * x[kSub * ib + j]));
+      L[kSub * ib + j] = static_cast<uint8_t>(search::nearest_iq4_index(idl * x[kSub * ib + j]));
     const int biased = l + 32;
     if (ib % 2 == 0) scales_l[ib / 2] = static_cast<uint8_t>(biased & 0xF);
     else scales_l[ib / 2] = static_cast<uint8_t>(scales_l[ib / 2] | (biased & 0xF) << 4);

@@ -235,17 +235,4 @@ float positive_scale(int n, int nmax, const float* x, uint8_t* L, const float* w
   return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
 
-int nearest_iq4_index(const int8_t* grid, float x) {
-  if (x <= grid[0]) return 0;
-  if (x >= grid[15]) return 15;
-  int lo = 0, hi = 15;
-  while (hi - lo > 1) {  // bisect: grid[lo] <= x < grid[hi]
-    const int mid = (lo + hi) / 2;
-    if (x < grid[mid]) hi = mid;
-    else lo = mid;
-  }
-  // Distances as ggml rounds them: each difference in f32.
-  return x - static_cast<float>(grid[hi - 1]) < static_cast<float>(grid[hi]) - x ? hi - 1 : hi;
-}
-
 }  // namespace lq::quant::ggml::search

@@ -66,9 +66,21 @@ float scale_min(int n, int nmax, const float* x, const float* weights, uint8_t* 
 // K-quants' second-level quantization of sub-block scales and mins, weighted by w.
 float positive_scale(int n, int nmax, const float* x, uint8_t* L, const float* w);
 
-// ggml's kvalues_iq4nl search (best_index_int8 over the sorted 16-entry grid): the index of the
-// grid value nearest to x; ties go to the upper value; x below the first or above the last
-// entry clamps to it.
-int nearest_iq4_index(const int8_t* grid, float x);
+// ggml's kvalues_iq4nl (core/ggml_block_fields.h) as f32, the grid of IQ4_NL and IQ4_XS.
+inline constexpr float kIq4Grid[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+// ggml's best_index_int8 over that grid: the index of the value nearest to x; ties go to the
+// upper value; x at or below the first (above the last) value gives 0 (15), NaN gives 15
+// (where ggml's bisection ends). ggml bisects for the hi with grid[hi-1] <= x < grid[hi] and
+// compares the two distances; here hi counts the values <= x (the grid is strictly
+// increasing), which is the same hi inside the grid and makes the distance comparison return
+// 0 below it and 15 above it, all without data-dependent branches.
+inline int nearest_iq4_index(float x) {
+  int hi = 1;
+  for (int i = 1; i < 15; ++i) hi += x >= kIq4Grid[i] ? 1 : 0;
+  // Distances as ggml rounds them: each difference in f32.
+  const int r = x - kIq4Grid[hi - 1] < kIq4Grid[hi] - x ? hi - 1 : hi;
+  return x == x ? r : 15;
+}
 
 }  // namespace lq::quant::ggml::search

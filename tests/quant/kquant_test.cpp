@@ -13,6 +13,7 @@
 #include "core/half.h"
 #include "quant/format.h"
 #include "quant/ggml_blocks.h"
+#include "quant/kquants_search.h"
 #include "quant/quantized_matrix.h"
 #include "quant/simulate.h"
 
@@ -245,6 +246,45 @@ TEST(KQuant, Iq4nlReferenceAndChunkPaths) {
     quantize_row_reference_into(t, x.data(), n, r.data());
     EXPECT_EQ(r, quantize_row(t, x.data(), n)) << block_name(t);
   }
+}
+
+// The branch-free IQ4 grid search against ggml's bisection as ggml-quants.c writes it
+// (best_index_int8): clamp outside the grid, bisect, then compare the two f32 distances. Checked
+// on the floats around every grid value and every midpoint (where rounding decides), random
+// floats over the grid's range and beyond, and the special values.
+int bisection_index(float x) {
+  const float* g = search::kIq4Grid;
+  if (x <= g[0]) return 0;
+  if (x >= g[15]) return 15;
+  int lo = 0, hi = 15;
+  while (hi - lo > 1) {
+    const int mid = (lo + hi) / 2;
+    if (x < g[mid]) hi = mid;
+    else lo = mid;
+  }
+  return x - g[hi - 1] < g[hi] - x ? hi - 1 : hi;
+}
+
+TEST(KQuant, Iq4GridSearchIsGgmlsBisection) {
+  std::vector<float> xs = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 3.4e38f, -3.4e38f, 1e-45f, -1e-45f};
+  std::vector<float> anchors;
+  for (int i = 0; i < 16; ++i) {
+    anchors.push_back(search::kIq4Grid[i]);
+    if (i > 0) anchors.push_back(0.5f * (search::kIq4Grid[i - 1] + search::kIq4Grid[i]));
+  }
+  for (float a : anchors) {
+    float up = a, down = a;
+    for (int k = 0; k < 2000; ++k) {
+      xs.push_back(up);
+      xs.push_back(down);
+      up = std::nextafter(up, INFINITY);
+      down = std::nextafter(down, -INFINITY);
+    }
+  }
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> wide(-300.0f, 300.0f);
+  for (int k = 0; k < 200000; ++k) xs.push_back(wide(rng));
+  for (float x : xs) ASSERT_EQ(search::nearest_iq4_index(x), bisection_index(x)) << x;
 }
 
 }  // namespace
