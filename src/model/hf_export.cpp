@@ -59,10 +59,9 @@ void write_hf_checkpoint(const Model& model, const WeightSet& weights, const std
   const bool from_hf = model.gguf() == nullptr;
   SafetensorsWriter writer;
   writer.set_metadata("format", "pt");
-  writer.set_metadata("langquant", from_hf && !weights.override_bytes()
-                                       ? "copy of " + fs::path(model.dir()).filename().string()
-                                       : "dequantized " + std::string(dtype_name(dtype)) + " values of " +
-                                             fs::path(model.dir()).filename().string());
+  writer.set_metadata("langquant", from_hf ? "simulated quantization plan: dequantized " + std::string(dtype_name(dtype)) + " values"
+                                           : "dequantized " + std::string(dtype_name(dtype)) + " values of " +
+                                                 fs::path(model.dir()).filename().string());
   const auto& tensors = model.tensors();
   for (size_t i = 0; i < tensors.size(); ++i) {
     const TensorInfo& t = tensors[i];

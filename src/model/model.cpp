@@ -42,9 +42,12 @@ std::vector<int64_t> transposed(std::vector<int64_t> s) {
 std::unique_ptr<Model> Model::load(const std::string& path) {
   std::unique_ptr<Model> m(new Model());
   m->dir_ = path;
-  // Hugging Face checkpoints are folders; any file is read as GGUF (whose reader names a bad magic).
+  // Hugging Face checkpoints are folders; a file is read as GGUF when it says so by name or by
+  // magic (so the GGUF reader explains a damaged .gguf file).
   std::error_code ec;
   if (std::filesystem::is_regular_file(path, ec)) {
+    if (std::filesystem::path(path).extension() != ".gguf" && !is_gguf_file(path))
+      fail(path, "not a folder (expected a Hugging Face checkpoint folder) nor a GGUF file");
     auto store = std::make_unique<GgufStore>(path);
     m->gguf_ = &store->gguf();
     m->config_ = ModelConfig::from_json(hf_config_from_gguf(store->gguf()), path);
@@ -93,8 +96,8 @@ void Model::map_tensors() {
       if (!expected.empty() && view->shape != expected) {
         TensorView e;
         e.shape = expected;
-        fail(dir_, "tensor '" + stored + "' has shape " + view->shape_string() + " but the hyper-parameters imply " +
-                       e.shape_string());
+        fail(dir_, "tensor '" + stored + "' has shape " + view->shape_string() + " but " +
+                       (gguf ? "the GGUF metadata implies " : "config.json implies ") + e.shape_string());
       }
       if (gguf && arch == "llama" && per_layer && (row.canonical == "blk.{L}.attn_q.weight" || row.canonical == "blk.{L}.attn_k.weight")) {
         const int64_t heads = row.canonical == "blk.{L}.attn_q.weight" ? hparams_.n_head : hparams_.n_head_kv;
