@@ -254,15 +254,44 @@ void SweepStore::write_setup(const SweepSetup& st) {
 
 SweepSetup SweepStore::setup() {
   if (get_meta(db_, path_, "format") != kFormat) fail(path_, "sweep database of another format version");
+  // Everything read is checked before the runner indexes with it: a file damaged or edited by
+  // hand ends in one line, never in a library exception or an index outside the setup (found
+  // by tests/fuzz/fuzz_sweep_store).
+  const auto damaged = [&](const std::string& what) -> void {
+    fail(path_, "damaged sweep database (" + what + "): delete it, or use another --db, and run the sweep again");
+  };
   SweepSetup st;
   st.scoring = parse_meta(db_, path_, "scoring");
   st.plans = parse_meta(db_, path_, "plans");
   st.sweep = parse_meta(db_, path_, "sweep");
-  st.languages = parse_meta(db_, path_, "languages").get<std::vector<std::string>>();
+  const nlohmann::json languages = parse_meta(db_, path_, "languages");
+  if (!st.scoring.is_object() || !st.sweep.is_object()) damaged("'scoring' or 'sweep' is not a JSON object");
+  if (!st.plans.is_array()) damaged("'plans' is not a JSON array");
+  for (const auto& plan : st.plans)
+    if (!plan.is_object() || !plan.contains("name") || !plan["name"].is_string() || !plan.contains("plan") ||
+        !plan["plan"].is_string())
+      damaged("a plan without a name or plan text");
+  if (!languages.is_array()) damaged("'languages' is not a JSON array");
+  for (const auto& l : languages) {
+    if (!l.is_string()) damaged("a language that is not a string");
+    st.languages.push_back(l.get<std::string>());
+  }
   Stmt u(db_, path_, "SELECT lang, bytes, chars FROM units ORDER BY unit");
-  while (u.step()) st.units.push_back({static_cast<int>(u.i64(0)), u.i64(1), u.i64(2)});
+  while (u.step()) {
+    const int64_t lang = u.i64(0), bytes = u.i64(1), chars = u.i64(2);
+    if (lang < 0 || lang >= static_cast<int64_t>(st.languages.size()) || bytes < 0 || chars < 0)
+      damaged("unit " + std::to_string(st.units.size()) + " has language " + std::to_string(lang) + ", " +
+              std::to_string(bytes) + " bytes, " + std::to_string(chars) + " characters");
+    st.units.push_back({static_cast<int>(lang), bytes, chars});
+  }
   Stmt p(db_, path_, "SELECT first, end FROM pieces ORDER BY piece");
-  while (p.step()) st.pieces.push_back({static_cast<int>(p.i64(0)), static_cast<int>(p.i64(1))});
+  while (p.step()) {
+    const int64_t first = p.i64(0), end = p.i64(1);
+    if (first < 0 || first > end || end > static_cast<int64_t>(st.units.size()))
+      damaged("piece " + std::to_string(st.pieces.size()) + " covers units " + std::to_string(first) + ".." +
+              std::to_string(end) + " of " + std::to_string(st.units.size()));
+    st.pieces.push_back({static_cast<int>(first), static_cast<int>(end)});
+  }
   return st;
 }
 

@@ -223,5 +223,39 @@ TEST(SweepStore, ATruncatedStoreSaysWhatToDo) {
   std::filesystem::remove(path);
 }
 
+// Found by tests/fuzz/fuzz_sweep_store: a database whose setup was damaged or edited by hand
+// gave nlohmann's raw "key 'plan' not found" / type errors, or units and pieces indexing
+// outside the setup. Each is now one line naming the file.
+TEST(SweepStore, ADamagedSetupIsOneLineNamingTheFile) {
+  const char* damage[] = {
+      "UPDATE meta SET value = '[{\"name\": \"a\"}]' WHERE key = 'plans'",
+      "UPDATE meta SET value = '{\"a\": 1}' WHERE key = 'plans'",
+      "UPDATE meta SET value = '{}' WHERE key = 'languages'",
+      "UPDATE meta SET value = '[\"en\", 2]' WHERE key = 'languages'",
+      "UPDATE meta SET value = '3' WHERE key = 'scoring'",
+      "UPDATE units SET lang = 7 WHERE unit = 0",
+      "UPDATE units SET bytes = -1 WHERE unit = 2",
+      "UPDATE pieces SET end = 99 WHERE piece = 1",
+      "UPDATE pieces SET first = 2, end = 1 WHERE piece = 1",
+  };
+  for (const char* sql : damage) {
+    const std::string path = temp_db("damaged");
+    {
+      SweepStore s(path);
+      s.initialize(setup());
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+    sqlite3_close(db);
+    SweepStore s(path);
+    for (const std::string& msg : {error_of([&] { s.setup(); }), error_of([&] { s.check_same(setup()); })}) {
+      EXPECT_NE(msg.find(path + ": damaged sweep database ("), std::string::npos) << sql << ": " << msg;
+      EXPECT_EQ(msg.find("json.exception"), std::string::npos) << msg;
+    }
+    std::filesystem::remove(path);
+  }
+}
+
 }  // namespace
 }  // namespace lq::experiments
