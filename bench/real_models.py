@@ -27,11 +27,11 @@ OUT = ROOT / "bench/out"
 def model_paths():
     paths = {"gemma3": os.environ.get("LQ_GEMMA3_GGUF"), "smollm2": os.environ.get("LQ_SMOLLM2_GGUF")}
     if not all(paths.values()):
-        p = subprocess.run([str(ROOT / "scripts/real-models.sh"), "--print"], capture_output=True, text=True)
-        for line in p.stdout.splitlines():
-            name, _, path = line.partition("=")
-            if name in ("LQ_GEMMA3_GGUF", "LQ_SMOLLM2_GGUF") and path:
-                paths["gemma3" if "GEMMA" in name else "smollm2"] = path
+        # scripts/real-models.sh installs both (idempotent) and prints their paths, Gemma first.
+        p = subprocess.run([str(ROOT / "scripts/real-models.sh")], capture_output=True, text=True)
+        lines = [l for l in p.stdout.splitlines() if l.endswith(".gguf")]
+        if len(lines) == 2:
+            paths = {"gemma3": lines[0], "smollm2": lines[1]}
     missing = [k for k, v in paths.items() if not v or not Path(v).exists()]
     if missing:
         sys.exit(f"real models not installed ({', '.join(missing)}): run scripts/real-models.sh")
