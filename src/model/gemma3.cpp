@@ -128,13 +128,11 @@ HParams read_gemma3(const ModelConfig& outer) {
   const ModelConfig c = text_config(outer);
   HParams h;
   read_hf_sizes(c, h);
-  h.n_head_kv = c.get_int({"num_key_value_heads"});
-  h.n_head_dim = c.get_int({"head_dim"});
-  if (h.n_head_kv <= 0 || h.n_head % h.n_head_kv != 0)
-    fail(c.path(), "num_attention_heads must be a positive multiple of num_key_value_heads");
-  if (h.n_head_dim <= 0 || h.n_head_dim % 2 != 0 || h.n_head_dim > (int64_t{1} << 24))
-    fail(c.path(), "head_dim must be positive and even");
-  h.norm_eps = static_cast<float>(c.get_float({"rms_norm_eps"}));
+  h.n_head_kv = read_hf_dim(c, {"num_key_value_heads"});
+  h.n_head_dim = read_hf_dim(c, {"head_dim"});
+  if (h.n_head % h.n_head_kv != 0) fail(c.path(), "num_attention_heads must be a multiple of num_key_value_heads");
+  if (h.n_head_dim % 2 != 0) fail(c.path(), "head_dim must be even for rotary embeddings");
+  h.norm_eps = read_hf_epsilon(c, {"rms_norm_eps"}, 1e-6);
   h.activation = c.get_string({"hidden_activation", "hidden_act"}, "gelu_pytorch_tanh");
   if (!is_supported_activation(h.activation)) fail(c.path(), "unsupported hidden_activation '" + h.activation + "'");
   h.tied_output = c.get_bool({"tie_word_embeddings"}, true);
@@ -145,8 +143,7 @@ HParams read_gemma3(const ModelConfig& outer) {
   h.attn_scale = static_cast<float>(1.0 / std::sqrt(scalar));  // transformers: scalar ** -0.5
   h.attn_softcap = softcap(c, "attn_logit_softcapping");
   h.final_softcap = softcap(c, "final_logit_softcapping");
-  const int64_t window = c.get_int({"sliding_window"});
-  if (window <= 0) fail(c.path(), "'sliding_window' must be positive");
+  const int64_t window = read_hf_dim(c, {"sliding_window"});
 
   const int n_rot = static_cast<int>(h.n_head_dim);
   const RopeParams global_rope = layer_rope(c, true, n_rot, h.n_ctx);
@@ -158,6 +155,7 @@ HParams read_gemma3(const ModelConfig& outer) {
   h.rope = global_rope;  // what architecture-neutral code (e.g. the checks) sees
   for (bool global : global_layers(c, h.n_layer))
     h.layer_attention.push_back({global ? 0 : window, global ? global_rope : local_rope});
+  check_hparams(c, h);  // h.rope is the global layers'; the local RoPE was checked above
   return h;
 }
 
