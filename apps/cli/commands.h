@@ -34,5 +34,6 @@ void register_overlap(CLI::App& app);
 void register_predict(CLI::App& app);
 void register_search(CLI::App& app);
 void register_recommend(CLI::App& app);
+void register_imatrix(CLI::App& app);
 
 }  // namespace lq::cli

@@ -22,7 +22,9 @@ void check_positions(const Model& m, const Batch& b, const std::string& context_
 
 void apply_linear(const WeightSet& w, const std::string& name, const float* x, int64_t M, float* y,
                   Workspace& ws) {
-  linear(x, M, w.matrix(name + ".weight"), w.vector(name + ".bias"), y, ws.scratch());
+  const MatrixRef W = w.matrix(name + ".weight");
+  ws.observe_linear(name, x, M, W.in);
+  linear(x, M, W, w.vector(name + ".bias"), y, ws.scratch());
 }
 
 void apply_layer_norm(const WeightSet& w, const std::string& name, const float* x, int64_t M,

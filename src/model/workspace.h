@@ -27,10 +27,19 @@ class Workspace {
     if (observer_) observer_(layer, hidden, rows, dim);
   }
 
+  // Optional observer of every linear's input (importance matrices): apply_linear calls it with
+  // the canonical matrix name (no ".weight") and x [rows, cols] before multiplying.
+  using LinearObserver = std::function<void(const std::string& name, const float* x, int64_t rows, int64_t cols)>;
+  void set_linear_observer(LinearObserver f) { linear_observer_ = std::move(f); }
+  void observe_linear(const std::string& name, const float* x, int64_t rows, int64_t cols) const {
+    if (linear_observer_) linear_observer_(name, x, rows, cols);
+  }
+
  private:
   std::map<std::string, std::vector<float>> buffers_;
   LinearScratch scratch_;
   BlockObserver observer_;
+  LinearObserver linear_observer_;
 };
 
 }  // namespace lq
