@@ -35,7 +35,8 @@ void run_show(const PlanArgs& a) {
   const std::string line = quant::plan_to_line(plan);
   if (a.json) {
     nlohmann::json j;
-    j["plan"] = {{"name", plan.name}, {"line", line}, {"base", quant::canonical_name(plan.base)}};
+    j["plan"] = {{"name", plan.name}, {"line", line}, {"base", quant::canonical_name(plan.base)},
+                 {"mixture", plan.mixture}};
     j["model"] = a.dir;
     for (size_t i = 0; i < rp.tensors.size(); ++i) {
       const auto& r = rp.tensors[i];
@@ -51,6 +52,10 @@ void run_show(const PlanArgs& a) {
                               {"fallback", r.fallback}, {"kept_elements", r.kept_elements()},
                               {"kept_groups", groups}, {"kept_params", c.kept}, {"lowered_params", c.lowered},
                               {"bits", c.bits}, {"bytes", c.bytes}});
+      if (!plan.mixture.empty()) {
+        j["tensors"].back()["reason"] = r.reason;
+        j["tensors"].back()["mixture_format"] = quant::canonical_name(r.mixture_format);
+      }
     }
     j["totals"] = {{"params", cost.params},
                    {"kept_params", cost.kept},
@@ -75,9 +80,11 @@ void run_show(const PlanArgs& a) {
     const auto& c = cost.tensors[i];
     std::string canon = t.canonical;
     for (size_t k = 1; k < t.roles.size(); ++k) canon += " = " + t.roles[k];
-    std::printf("%-42s %-30s %12lld %-24s %8.3f %12llu\n", canon.c_str(), t.hf_name.c_str(), (long long)c.params,
+    std::printf("%-42s %-30s %12lld %-24s %8.3f %12llu", canon.c_str(), t.hf_name.c_str(), (long long)c.params,
                 tensor_format_text(r).c_str(), 100.0 * c.kept / std::max<int64_t>(1, c.params),
                 (unsigned long long)c.bytes);
+    if (!plan.mixture.empty()) std::printf("  %s", r.reason.c_str());  // what llama-quantize does, and why
+    std::printf("\n");
   }
   auto ratio = [](uint64_t a, uint64_t b) { return b ? double(a) / double(b) : 0.0; };
   std::printf("\nparameters       %lld, kept above base %lld, below base %lld\n", (long long)cost.params,

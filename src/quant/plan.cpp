@@ -1,5 +1,7 @@
 #include "quant/plan.h"
 
+#include "quant/llama_mixture.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -257,13 +259,25 @@ Rule make_rule(const std::string& where, const std::string& format, const KV& kv
 struct PlanParts {
   std::string name, base;
   std::vector<Rule> rules;
+  bool pure = false;
+  std::string output_type, token_embd_type;
 };
 
 Plan finish(const std::string& where, PlanParts&& p) {
   if (p.base.empty()) fail(where, "plan has no base format (base=FMT)");
   Plan plan;
   plan.name = p.name;
-  plan.base = parse_format(p.base);
+  if (is_llama_mixture(p.base)) {
+    plan.mixture = p.base;
+    plan.base = llama_mixture_default(p.base);
+  } else {
+    plan.base = parse_format(p.base);
+    if (p.pure || !p.output_type.empty() || !p.token_embd_type.empty())
+      fail(where, "pure, output_tensor_type and token_embedding_type need a llama.cpp mixture as base (e.g. base=Q4_K_M)");
+  }
+  plan.pure = p.pure;
+  if (!p.output_type.empty()) plan.output_type = parse_format(p.output_type);
+  if (!p.token_embd_type.empty()) plan.token_embd_type = parse_format(p.token_embd_type);
   plan.rules = std::move(p.rules);
   if (plan.name.empty()) plan.name = plan_to_line(plan);
   return plan;
@@ -291,6 +305,9 @@ Plan plan_from_json(const std::string& where, const nlohmann::json& j) {
   for (const auto& [key, v] : j.items()) {
     if (key == "name") p.name = scalar_text(where, v);
     else if (key == "base") p.base = scalar_text(where, v);
+    else if (key == "pure") p.pure = v.is_boolean() ? v.get<bool>() : scalar_text(where, v) == "true";
+    else if (key == "output_tensor_type") p.output_type = scalar_text(where, v);
+    else if (key == "token_embedding_type") p.token_embd_type = scalar_text(where, v);
     else if (key == "rules") {
       if (!v.is_array()) fail(where, "rules must be a list");
       for (size_t i = 0; i < v.size(); ++i) {
@@ -310,7 +327,8 @@ Plan plan_from_json(const std::string& where, const nlohmann::json& j) {
         p.rules.push_back(make_rule(w, format, kv));
       }
     } else {
-      fail(where, "unknown key '" + key + "' (valid: name, base, rules)");
+      fail(where, "unknown key '" + key +
+                        "' (valid: name, base, rules, pure, output_tensor_type, token_embedding_type)");
     }
   }
   return finish(where, std::move(p));
@@ -434,6 +452,9 @@ Plan parse_plan_line(std::string_view text) {
     if (clause.empty()) continue;
     if (clause.rfind("base=", 0) == 0) p.base = unquote(trim(clause.substr(5)));
     else if (clause.rfind("plan=", 0) == 0) p.name = unquote(trim(clause.substr(5)));
+    else if (trim(clause) == "pure") p.pure = true;
+    else if (clause.rfind("output_tensor_type=", 0) == 0) p.output_type = unquote(trim(clause.substr(19)));
+    else if (clause.rfind("token_embedding_type=", 0) == 0) p.token_embd_type = unquote(trim(clause.substr(21)));
     else p.rules.push_back(parse_rule(clause));
   }
   return finish(where, std::move(p));
@@ -467,7 +488,10 @@ Plan parse_plan_json(const std::string& path) {
 }
 
 std::string plan_to_line(const Plan& p) {
-  std::string s = "base=" + canonical_name(p.base);
+  std::string s = "base=" + (p.mixture.empty() ? canonical_name(p.base) : p.mixture);
+  if (p.pure) s += "; pure";
+  if (p.output_type) s += "; output_tensor_type=" + canonical_name(*p.output_type);
+  if (p.token_embd_type) s += "; token_embedding_type=" + canonical_name(*p.token_embd_type);
   for (const auto& r : p.rules) s += "; " + r.text;
   return s;
 }
@@ -523,7 +547,18 @@ Examples:
   base=int4-g128; keep fp16 top=5%
   base=int4; keep fp16 random=5% seed=3 scope=global
   base=int4; keep fp16 top=1% by=fisher:fisher.safetensors:ar,he
-  base=q4_0; keep q8_0 component=attention layers=first3)";
+  base=q4_0; keep q8_0 component=attention layers=first3
+  base=Q4_K_M; keep q8_0 layers=0,-1
+
+llama.cpp mixtures: a base spelled as llama-quantize spells a file type (upper case: Q4_K_M,
+Q4_K_S, Q5_K_M, Q5_K_S, Q3_K_S, Q3_K_M, Q3_K_L, Q2_K, Q6_K, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL,
+IQ4_XS) gives every tensor the type llama-quantize writes for that mixture: more bits for attn_v /
+ffn_down in some layers, Q6_K (or Q8_0) for the output and a tied token embedding, 1-D tensors
+F32, and llama.cpp's fallbacks where a row is not a multiple of the block (q4_k -> q5_0, q5_k ->
+q5_1, q6_k -> q8_0, q2_k/q3_k -> q4_0, iq4_xs -> iq4_nl). Lower case (base=q4_0) is the plain
+format on every tensor. Whole-tensor rules act as llama-quantize's --tensor-type overrides (on
+quantized tensors only; the fallback still applies). Clauses for mixtures: pure (--pure),
+output_tensor_type=FMT, token_embedding_type=FMT (TOML/JSON keys of the same names).)";
   return help;
 }
 

@@ -3,6 +3,7 @@
 // written as a one-line form, a TOML file or a JSON file; plan_help() documents all three.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,8 +45,14 @@ struct Rule {
 
 struct Plan {
   std::string name;
-  Format base;
+  Format base;  // with a mixture: the mixture's default type (Q4_K_M -> q4_k)
   std::vector<Rule> rules;
+  // A llama.cpp mixture as base ("Q4_K_M", see llama_mixture.h): every tensor gets the type
+  // llama-quantize chooses, and whole-tensor rules act as its --tensor-type overrides.
+  std::string mixture;
+  bool pure = false;                          // llama-quantize --pure
+  std::optional<Format> output_type;          // --output-tensor-type
+  std::optional<Format> token_embd_type;      // --token-embedding-type
 };
 
 // The layers of a model with n_layer blocks that a layer set names (sorted, unique); throws

@@ -4,8 +4,10 @@ namespace lq::quant {
 
 PlanCost plan_cost(const ResolvedPlan& rp, const Model& model) {
   PlanCost c;
-  const Format& base = rp.plan.base;
+  const bool mixture = !rp.plan.mixture.empty();
   for (const auto& r : rp.tensors) {
+    // With a mixture base, "kept" and "lowered" are measured against the mixture's own choice.
+    const Format& base = mixture ? r.mixture_format : rp.plan.base;
     const TensorInfo& t = model.tensors()[r.index];
     const int64_t rows = logical_rows(t), cols = logical_cols(t);
     TensorCost tc;
@@ -28,7 +30,7 @@ PlanCost plan_cost(const ResolvedPlan& rp, const Model& model) {
     c.kept += tc.kept;
     c.lowered += tc.lowered;
     c.bytes += tc.bytes;
-    c.base_bytes += stored_bytes(fit_format(base, t), rows, cols);
+    c.base_bytes += stored_bytes(mixture ? base : fit_format(base, t), rows, cols);
     c.fp32_bytes += 4 * static_cast<uint64_t>(tc.params);
     c.checkpoint_bytes += t.view->nbytes;
     c.tensors.push_back(tc);

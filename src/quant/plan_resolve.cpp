@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "formats/safetensors.h"
+#include "quant/llama_mixture.h"
 
 namespace lq::quant {
 namespace {
@@ -207,11 +208,51 @@ std::vector<float> logical_values(const TensorInfo& t) {
 }
 
 Format fit_format(const Format& f, const TensorInfo& t, bool* fell_back) {
-  const bool bad = is_ggml_block(f.kind) && logical_cols(t) % 32 != 0;
+  const int64_t cols = logical_cols(t);
+  const bool bad = is_ggml_block(f.kind) && cols % ggml_block_weights(f.kind) != 0;
   if (fell_back) *fell_back = bad;
   if (!bad) return f;
+  const char* to = nullptr;
+  switch (f.kind) {
+    case Kind::Q2_K:
+    case Kind::Q3_K: to = "q4_0"; break;
+    case Kind::Q4_K: to = "q5_0"; break;
+    case Kind::Q5_K: to = "q5_1"; break;
+    case Kind::Q6_K: to = "q8_0"; break;
+    case Kind::IQ4_XS: to = "iq4_nl"; break;
+    default: break;
+  }
+  if (to && cols % 32 == 0) return parse_format(to);
   return parse_format(t.is_matrix() ? "fp16" : "fp32");
 }
+
+namespace {
+
+// A mixture base: the types llama-quantize writes, with the plan's whole-tensor rules as its
+// --tensor-type overrides (which, as in llama.cpp, also stop the layer counters for that tensor).
+void apply_mixture(ResolvedPlan& rp, const Model& model) {
+  const Plan& plan = rp.plan;
+  const MixtureModel mm = mixture_model(model);
+  MixtureOptions opt;
+  opt.pure = plan.pure;
+  opt.output_type = plan.output_type;
+  opt.token_embd_type = plan.token_embd_type;
+  const auto alone = llama_mixture_types(plan.mixture, mm, opt);
+  opt.manual.resize(rp.tensors.size());
+  for (size_t i = 0; i < rp.tensors.size(); ++i)
+    if (rp.tensors[i].rule >= 0) opt.manual[i] = rp.tensors[i].format;
+  const auto chosen = llama_mixture_types(plan.mixture, mm, opt);
+  for (size_t i = 0; i < rp.tensors.size(); ++i) {
+    auto& r = rp.tensors[i];
+    r.format = chosen[i].format;
+    r.fallback = chosen[i].fallback;
+    r.reason = chosen[i].reason;
+    r.mixture_format = alone[i].format;
+    if (!chosen[i].quantized) r.rule = -1;  // llama-quantize overrides only tensors it quantizes
+  }
+}
+
+}  // namespace
 
 ResolvedPlan resolve_plan(const Plan& plan, const Model& model) {
   ResolvedPlan rp;
@@ -260,6 +301,10 @@ ResolvedPlan resolve_plan(const Plan& plan, const Model& model) {
       std::erase_if(rt.groups, [](const ElementGroup& g) { return g.indices.empty(); });
       if (!picked[t].empty()) rt.groups.push_back({rule.format, std::move(picked[t]), static_cast<int>(ri)});
     }
+  }
+  if (!plan.mixture.empty()) {
+    apply_mixture(rp, model);
+    return rp;
   }
   for (auto& r : rp.tensors) r.format = fit_format(r.format, ts[r.index], &r.fallback);
   return rp;

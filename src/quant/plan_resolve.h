@@ -23,6 +23,10 @@ struct ResolvedTensor {
   Format format;       // whole-tensor format, after the ggml fallback
   int rule = -1;       // the rule that set `format`; -1 = base
   bool fallback = false;  // a ggml format did not fit the row length (see plan_help)
+  // With a llama.cpp mixture base: why the tensor has its format ("default", "more bits: ...",
+  // "...; fallback: 640 % 256 != 0 -> q5_0"), and the format the mixture alone gives it.
+  std::string reason;
+  Format mixture_format;
   std::vector<ElementGroup> groups;
 
   int64_t kept_elements() const;
@@ -41,8 +45,10 @@ int64_t logical_cols(const TensorInfo& t);
 // The tensor's values as F32 in logical order (in-major storage transposed).
 std::vector<float> logical_values(const TensorInfo& t);
 
-// Format a tensor of this shape actually gets for `f`: ggml block formats on a row length not
-// a multiple of 32 fall back to fp16 (matrices) or fp32 (1-D), as llama.cpp does.
+// Format a tensor of this shape actually gets for `f`: a ggml block format whose block does not
+// divide the row length falls back as llama-quantize does (q4_k -> q5_0, q5_k -> q5_1,
+// q6_k -> q8_0, q2_k/q3_k -> q4_0, iq4_xs -> iq4_nl), and to fp16 (matrices) or fp32 (1-D)
+// when that does not fit either (or the format has 32-weight blocks).
 Format fit_format(const Format& f, const TensorInfo& t, bool* fell_back = nullptr);
 
 }  // namespace lq::quant
