@@ -63,7 +63,7 @@ TEST(LlamaMixture, Width640FallsBackAndTiedEmbeddingStaysQ8_0) {
   const auto c = llama_mixture_types("Q4_K_M", m);
   EXPECT_EQ(type_of(m, c, "token_embd.weight"), "q8_0");  // tied: the output's rule, 640 % 256 != 0
   EXPECT_EQ(type_of(m, c, "blk.1.attn_q.weight"), "q5_0");
-  EXPECT_EQ(type_of(m, c, "blk.0.attn_v.weight"), "q8_0");  // q6_k -> q8_0
+  EXPECT_EQ(type_of(m, c, "blk.5.attn_v.weight"), "q8_0");  // more bits (5 >= 7*6/8): q6_k -> q8_0
   for (size_t i = 0; i < m.tensors.size(); ++i)
     if (m.tensors[i].name == "blk.1.attn_q.weight") {
       EXPECT_TRUE(c[i].fallback);
