@@ -90,10 +90,12 @@ json gemma3(const ArchKeys& a) {
   for (int64_t l = 0; l < n_layer; ++l) types.push_back((l + 1) % 6 == 0 ? "full_attention" : "sliding_attention");
   c["layer_types"] = types;
   c["sliding_window_pattern"] = 6;
-  // llama.cpp scales attention by 1/sqrt(head_dim) (27B: 1/sqrt(n_embd/n_head)).
+  // llama.cpp scales attention by 1/sqrt(head_dim), except for the 27B model (the one with 62
+  // layers), whose scale is 1/sqrt(n_embd / n_head), as its config's query_pre_attn_scalar says.
   const int64_t head_dim = c.value("head_dim", int64_t(0));
   if (head_dim <= 0) fail(a.g.path(), "gemma3.attention.key_length is missing");
-  c["query_pre_attn_scalar"] = head_dim;
+  c["query_pre_attn_scalar"] =
+      n_layer == 62 ? c["hidden_size"].get<int64_t>() / c["num_attention_heads"].get<int64_t>() : head_dim;
   c["hidden_activation"] = "gelu_pytorch_tanh";
   c["final_logit_softcapping"] = nullptr;
   c["attn_logit_softcapping"] = nullptr;

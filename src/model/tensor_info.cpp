@@ -39,7 +39,8 @@ int layer_of(std::string_view n) {
 Component component_of(std::string_view n) {
   if (n.substr(0, 4) == "blk.") {
     const std::string_view part = n.substr(n.find('.', 4) + 1);
-    if (part.substr(0, 4) == "attn") return Component::Attention;
+    // Gemma's post_attention_norm normalises the attention output (post_ffw_norm is the MLP's).
+    if (part.substr(0, 4) == "attn" || part.substr(0, 19) == "post_attention_norm") return Component::Attention;
     return Component::Mlp;  // ffn_*
   }
   if (n.substr(0, 6) == "output") return Component::Output;
