@@ -53,6 +53,9 @@ if [ "$want_python" -eq 1 ]; then
 fi
 
 if [ "$want_build" -eq 1 ]; then
+  # ccache (when installed) keys objects by paths relative to the checkout, so a fresh clone in
+  # another folder (CI) reuses what any earlier build on this machine compiled.
+  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build build -j"$(nproc)"
 fi
