@@ -6,7 +6,7 @@
   rounding (~1e-7 relative per op, a few layers deep) moves x by ~1e-6 relative; sums of squares
   of positive terms keep that, so in_sum2 is checked with rtol 1e-4. in_sum can cancel: it is
   checked with an absolute tolerance scaled by sqrt(count * in_sum2) (its natural magnitude).
-- SmolLM2-135M Q4_1 (GGUF) against llama.cpp itself (llama-cpp-python, collecting through ggml's
+- SmolLM2-135M Q4_1 and Gemma 3 270M Q4_K_M (GGUF) against llama.cpp itself (llama-cpp-python, collecting through ggml's
   eval callback as llama-imatrix does; see llama_imatrix.py): same tensor names, same counts and
   chunks exactly; in_sum2 within the tolerance stated at the test (llama.cpp multiplies Q4_1
   weights by activations it first rounds to 8 bits (Q8_1), langquant in float32, so the inputs
@@ -175,30 +175,46 @@ def test_bad_mix_and_short_corpus(tiny, tmp_path):
     assert p.returncode != 0 and "fewer tokens than one chunk" in p.stderr
 
 
-def test_smollm2_equals_llama_cpp(smollm2_gguf, tmp_path):
+def check_against_llama_cpp(model_path, tmp_path, n_layer, median_tol):
     pytest.importorskip("llama_cpp")
     from llama_imatrix import llama_imatrix
     corpus = write_corpus(tmp_path / "corpus", ["en"], 20)
     n_ctx = 64
-    run_lq("imatrix", "--model", smollm2_gguf, "--corpus", corpus, "--ctx", n_ctx, "--out", tmp_path / "im.gguf",
+    run_lq("imatrix", "--model", model_path, "--corpus", corpus, "--ctx", n_ctx, "--out", tmp_path / "im.gguf",
            "--threads", 2, "--quiet")
     got, meta = read_imatrix(tmp_path / "im.en.gguf")
-    ref, chunks = llama_imatrix(smollm2_gguf, "\n".join(sentences("en", 20)), n_ctx)
+    ref, chunks = llama_imatrix(model_path, "\n".join(sentences("en", 20)), n_ctx)
     assert meta["imatrix.chunk_count"] == len(chunks) >= 2
-    assert set(got) == set(ref) and len(got) == 7 * 30
+    assert set(got) == set(ref) and len(got) == 7 * n_layer
     # The inputs of blk.0's q/k/v are the normed token embeddings, before any quantized product:
     # equal to float rounding, which pins the tokens, the chunking and the BOS rows exactly.
     first = {k: ref[k] for k in ("blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.attn_v.weight")}
-    assert_close({k: got[k] for k in first}, first, 1e-5, "SmolLM2 blk.0 q/k/v")
-    # Every later input went through llama.cpp's Q4_1 x Q8_1 products (activations rounded to
-    # 8 bits per block of 32, ~0.4% of the block's largest value) and langquant's float32 ones;
-    # that compounds over 30 layers. Measured: relative L2 error of in_sum2 at most 2.4%
-    # (blk.1.ffn_down ~0.9%, the last layers 1-2%), median column error at most 2.6%. Checked
-    # at 5%, per tensor, for in_sum2 and in_sum (in_sum against its natural scale sqrt(n*in_sum2)).
+    assert_close({k: got[k] for k in first}, first, 1e-5, "blk.0 q/k/v")
+    # Every later input went through llama.cpp's quantized products (activations rounded to
+    # 8 bits per block, Q8_1/Q8_K, ~0.4% of the block's largest value) and langquant's float32
+    # ones; that compounds over the layers. Measured (20 en sentences, ctx 64): relative L2 error
+    # of in_sum2 at most 2.4% (SmolLM2) / 2.3% (Gemma 3); median column error at most 2.6% /
+    # 5.9% (Gemma's last attn_output). Checked per tensor: L2 <= 5% for in_sum2, the median over
+    # nonzero columns <= median_tol, zero columns identical.
     for name, (s2, s1, n) in ref.items():
         g2, g1, gn = got[name]
         assert gn == n, f"{name}: count {gn} != {n}"
         l2 = np.linalg.norm(g2 - s2) / np.linalg.norm(s2)
         assert l2 <= 0.05, f"{name}: in_sum2 relative L2 error {l2:.3g}"
-        assert np.median(np.abs(g2 - s2) / np.abs(s2)) <= 0.05, name
-        assert np.linalg.norm(g1 - s1) / np.linalg.norm(np.sqrt(n * s2)) <= 0.05, f"{name}: in_sum differs"
+        nz = s2 > 0
+        assert np.array_equal(nz, g2 > 0), f"{name}: zero columns differ"
+        med = np.median(np.abs(g2[nz] - s2[nz]) / s2[nz])
+        assert med <= median_tol, f"{name}: median column error {med:.3g}"
+        # in_sum (not read by llama-quantize) cancels across tokens, which amplifies the same
+        # differences: measured at most 5.9% (Gemma 3's blk.17 attn_output); checked at 10%.
+        rel1 = np.linalg.norm(g1 - s1) / np.linalg.norm(np.sqrt(n * s2))
+        assert rel1 <= 0.10, f"{name}: in_sum differs by {rel1:.3g}"
+
+
+def test_smollm2_equals_llama_cpp(smollm2_gguf, tmp_path):
+    check_against_llama_cpp(smollm2_gguf, tmp_path, 30, 0.05)
+
+
+def test_gemma3_equals_llama_cpp(gemma3_gguf, tmp_path):
+    # Gemma's feed-forward norm zeroes some columns (1 + w = 0): zero in both, exactly.
+    check_against_llama_cpp(gemma3_gguf, tmp_path, 18, 0.10)
