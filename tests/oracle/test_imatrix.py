@@ -83,9 +83,15 @@ def chunks_of(ids, bos, n_ctx):
     return out
 
 
-def transformers_imatrix(model, chunks):
+def transformers_imatrix(model, chunks, process_output=False):
     acc = {}
     hooks = []
+    if process_output:
+        def pre_head(_m, args):
+            x = args[0].detach().double().reshape(-1, args[0].shape[-1]).numpy()
+            s2, s1, n = acc.get("output.weight", (0.0, 0.0, 0))
+            acc["output.weight"] = (s2 + (x * x).sum(0), s1 + x.sum(0), n + x.shape[0])
+        hooks.append(model.lm_head.register_forward_pre_hook(pre_head))
     for i, layer in enumerate(model.model.layers):
         for path, short in LINEARS.items():
             mod = layer.get_submodule(path)
@@ -147,6 +153,18 @@ def test_tiny_llama_equals_transformers(tiny, lang):
     assert meta["imatrix.datasets"] == [f"{corpus}/{lang}"]
     assert len(got) == 7 * model.config.num_hidden_layers
     assert_close(got, ref, 1e-4, lang)
+
+
+def test_process_output_adds_the_untied_head(tiny, tmp_path):
+    d, model, corpus = tiny
+    run_lq("imatrix", "--model", d / "model", "--corpus", corpus, "--langs", "en", "--ctx", N_CTX,
+           "--out", tmp_path / "po.gguf", "--process-output", "--threads", 2, "--quiet")
+    tok = Tokenizer.from_file(str(GPT2_TOKENIZER / "tokenizer.json"))
+    ids = tok.encode("\n".join(sentences("en", 6)), add_special_tokens=False).ids
+    ref = transformers_imatrix(model, chunks_of(ids, model.config.bos_token_id, N_CTX), process_output=True)
+    got, _ = read_imatrix(tmp_path / "po.en.gguf")
+    assert "output.weight" in got
+    assert_close(got, ref, 1e-4, "with output")
 
 
 @pytest.mark.parametrize("mix, weights", [("im.gguf", {"en": 0.5, "de": 0.5}), ("w.gguf", {"en": 0.75, "de": 0.25})])
