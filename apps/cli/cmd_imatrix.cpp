@@ -3,7 +3,6 @@
 // language, and optionally one mix of them. Files: F with the language inserted before the
 // extension (imatrix.gguf -> imatrix.en.gguf, imatrix.ar.gguf); the mix is written to F itself.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "analysis/imatrix_collect.h"
@@ -25,11 +24,6 @@ struct ImatrixArgs {
   ComputeOptions compute;
 };
 
-std::string language_path(const std::string& out, const std::string& lang) {
-  const std::filesystem::path p(out);
-  return (p.parent_path() / (p.stem().string() + "." + lang + p.extension().string())).string();
-}
-
 void run_imatrix(const ImatrixArgs& a) {
   apply_threads(a.compute);
   auto model = Model::load(a.model);
@@ -50,7 +44,7 @@ void run_imatrix(const ImatrixArgs& a) {
     per_lang.push_back(analysis::collect_imatrix(*model, weights, chunks, a.opt, a.corpus + "/" + l.code,
                                                  a.compute.quiet));
     codes.push_back(l.code);
-    const std::string path = language_path(a.out, l.code);
+    const std::string path = quant::language_imatrix_path(a.out, l.code);
     quant::save_imatrix(per_lang.back(), path);
     std::printf("%s: %zu chunks of %lld tokens, %zu matrices -> %s\n", l.code.c_str(), chunks.size(),
                 static_cast<long long>(a.opt.n_ctx), per_lang.back().entries.size(), path.c_str());

@@ -1,7 +1,9 @@
 #include "quant/imatrix.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <set>
 
 #include "core/error.h"
@@ -186,6 +188,49 @@ std::vector<double> parse_mix(const std::string& spec, const std::vector<std::st
   for (double v : w) total += v;
   if (!(total > 0)) fail("--mix", "at least one language needs a positive weight");
   return w;
+}
+
+std::string language_imatrix_path(const std::string& out, const std::string& lang) {
+  const std::filesystem::path p(out);
+  return (p.parent_path() / (p.stem().string() + "." + lang + p.extension().string())).string();
+}
+
+Imatrix load_imatrix_spec(const std::string& spec) {
+  const size_t colon = spec.rfind(':');
+  const std::string mix = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  if (mix.empty() || (mix != "balanced" && mix.find('=') == std::string::npos)) return load_imatrix(spec);
+  const std::string base = spec.substr(0, colon);
+  std::vector<std::string> langs;
+  if (mix == "balanced") {
+    const std::filesystem::path p(base);
+    const std::string stem = p.stem().string() + ".", ext = p.extension().string();
+    const auto dir = p.parent_path().empty() ? std::filesystem::path(".") : p.parent_path();
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string n = f.path().filename().string();
+      if (n.size() > stem.size() + ext.size() && n.rfind(stem, 0) == 0 && n.compare(n.size() - ext.size(), ext.size(), ext) == 0)
+        langs.push_back(n.substr(stem.size(), n.size() - stem.size() - ext.size()));
+    }
+    std::sort(langs.begin(), langs.end());
+    if (langs.empty()) fail(base, "no per-language imatrix files " + stem + "<lang>" + ext + " beside it");
+  } else {
+    for (size_t start = 0; start <= mix.size();) {
+      const size_t end = std::min(mix.find(',', start), mix.size());
+      const std::string item = mix.substr(start, end - start);
+      langs.push_back(item.substr(0, item.find('=')));
+      start = end + 1;
+    }
+  }
+  const std::vector<double> w = parse_mix(mix, langs);
+  std::vector<Imatrix> loaded;
+  loaded.reserve(langs.size());
+  std::vector<std::pair<const Imatrix*, double>> parts;
+  for (size_t i = 0; i < langs.size(); ++i) {
+    if (w[i] <= 0) continue;
+    loaded.push_back(load_imatrix(language_imatrix_path(base, langs[i])));
+    parts.emplace_back(&loaded.back(), w[i]);
+  }
+  return mix_imatrices(parts);
 }
 
 }  // namespace lq::quant

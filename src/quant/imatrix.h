@@ -54,4 +54,13 @@ Imatrix mix_imatrices(const std::vector<std::pair<const Imatrix*, double>>& part
 // per language of `langs`, in that order.
 std::vector<double> parse_mix(const std::string& spec, const std::vector<std::string>& langs);
 
+// Where `langquant imatrix --out F` writes language `lang`: F with ".<lang>" before the
+// extension (imatrix.gguf -> imatrix.en.gguf).
+std::string language_imatrix_path(const std::string& out, const std::string& lang);
+
+// A plan's imatrix reference: "FILE" (one imatrix file), or "F:MIX" with MIX as parse_mix
+// takes it, mixing the per-language files `langquant imatrix --out F` wrote (for "balanced":
+// every F.<lang>.<ext> beside F, languages in sorted order).
+Imatrix load_imatrix_spec(const std::string& spec);
+
 }  // namespace lq::quant

@@ -67,5 +67,25 @@ TEST(Imatrix, ParsesMixSpecs) {
     EXPECT_THROW(parse_mix(bad, langs), std::exception) << bad;
 }
 
+TEST(Imatrix, LoadsAMixOfPerLanguageFiles) {
+  const auto dir = std::filesystem::temp_directory_path() / "lq_imatrix_spec_test";
+  std::filesystem::create_directories(dir);
+  const std::string out = (dir / "im.gguf").string();
+  EXPECT_EQ(language_imatrix_path(out, "en"), (dir / "im.en.gguf").string());
+  const Imatrix en = one(1, 16), ar = one(3, 32);
+  save_imatrix(en, language_imatrix_path(out, "en"));
+  save_imatrix(ar, language_imatrix_path(out, "ar"));
+  const auto expect = [](const Imatrix& m, double mean2) {
+    const ImatrixEntry& e = m.entries.at("blk.0.attn_q.weight");
+    EXPECT_DOUBLE_EQ(e.sum2[1] / static_cast<double>(e.counts[0]), mean2);
+  };
+  expect(load_imatrix_spec(out + ":balanced"), 0.5 * 4 / 16 + 0.5 * 12 / 32);
+  expect(load_imatrix_spec(out + ":en=3,ar=1"), 0.75 * 4 / 16 + 0.25 * 12 / 32);
+  expect(load_imatrix_spec(out + ":en=1"), 4.0 / 16);
+  expect(load_imatrix_spec(language_imatrix_path(out, "ar")), 12.0 / 32);
+  EXPECT_THROW(load_imatrix_spec(out + ":fr=1"), std::exception);  // no im.fr.gguf
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace lq::quant
