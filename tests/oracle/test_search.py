@@ -79,17 +79,24 @@ def printed_objective(stdout):
 ALL_SMALL = "base=int4; keep fp16 layers=0..2; keep fp16 kind=bias; keep fp16 kind=norm"
 
 
+# Plans within the 0.15 budget whose objectives bound what a search can reach. Keeping more is not
+# always better for a gap objective (it can shrink English's loss more than the others'), so the
+# target is set from the best of several.
+REACHABLE = [ALL_SMALL, "base=int4; keep fp16 layers=0", "base=int4; keep fp16 layers=1",
+             "base=int4; keep fp16 layers=2", "base=int4; keep fp16 kind=norm"]
+
+
 @pytest.fixture(scope="module")
 def reference(ckpt, corpus, tmp_path_factory):
-    """eval of the base plan and of every group except the embeddings kept (within a 0.15 budget)."""
-    return eval_plans(ckpt, corpus, ["base=int4", ALL_SMALL], tmp_path_factory.mktemp("ref") / "e.json")
+    """eval of the base plan and of the REACHABLE plans."""
+    return eval_plans(ckpt, corpus, ["base=int4", *REACHABLE], tmp_path_factory.mktemp("ref") / "e.json")
 
 
 def target_between(reference, kind):
-    """A bound halfway between the base plan's objective and the all-small-groups plan's: reachable
+    """A bound halfway between the base plan's objective and the best reachable plan's: reachable
     within the budget, not met by the base plan."""
     base = eval_objective(reference, "base=int4", kind)[0]
-    best = eval_objective(reference, ALL_SMALL, kind)[0]
+    best = min(eval_objective(reference, p, kind)[0] for p in REACHABLE)
     assert best < base, (kind, base, best)
     return round(best + 0.5 * (base - best), 6)
 
