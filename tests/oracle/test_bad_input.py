@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bad_input import assert_bad_input
 from checkpoints import make_gpt2
 from conftest import BIN, CORPORA, run_lq
 
@@ -98,19 +99,6 @@ _DELETE = object()
 def leftovers(folder, stem):
     """Output files (or their temporaries) named after `stem` in `folder`."""
     return sorted(p.name for p in Path(folder).iterdir() if p.name.startswith(stem))
-
-
-def assert_bad_input(proc, names, phrase):
-    """Exit 1 (not 0, not a signal or abort), one stderr line naming the file and the problem."""
-    assert proc.returncode == 1, f"exit {proc.returncode}, stderr:\n{proc.stderr}"
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, f"expected one stderr line, got {len(lines)}:\n{proc.stderr}"
-    line = lines[0]
-    assert line.startswith("langquant: error: "), line
-    names = [names] if isinstance(names, (str, os.PathLike)) else names
-    assert any(str(n) in line for n in names), f"{line!r} does not name {names}"
-    assert phrase in line, f"{line!r} lacks {phrase!r}"
-    return line
 
 
 def inspect(model_dir):
