@@ -19,6 +19,7 @@ preset="${LQ_FUZZ_PRESET:-fuzz}"
 build="build-$preset"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0}"
 export CCACHE_NOHASHDIR=1  # debug builds in other folders (build-asan) share compiled objects
 export OMP_NUM_THREADS=1
 
