@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "model/hf_config.h"
 
 namespace lq {
 namespace {
@@ -86,6 +87,11 @@ json gemma3(const ArchKeys& a) {
   c["rope_local_base_freq"] = 10000.0;
   c["sliding_window"] = a.get_int("attention.sliding_window");
   const int64_t n_layer = a.get_int("block_count");
+  // Bounded before the per-layer list is built: a crafted block_count (up to 2^64) would
+  // otherwise allocate a string per layer for minutes (fuzz_gguf); read_hparams checks the same
+  // bound on the config this makes.
+  if (n_layer < 1 || n_layer > kMaxHParamLayers)
+    fail(a.g.path(), "gemma3.block_count is " + std::to_string(n_layer) + ", expected 1.." + std::to_string(kMaxHParamLayers));
   json types = json::array();
   for (int64_t l = 0; l < n_layer; ++l) types.push_back((l + 1) % 6 == 0 ? "full_attention" : "sliding_attention");
   c["layer_types"] = types;
@@ -94,8 +100,9 @@ json gemma3(const ArchKeys& a) {
   // layers), whose scale is 1/sqrt(n_embd / n_head), as its config's query_pre_attn_scalar says.
   const int64_t head_dim = c.value("head_dim", int64_t(0));
   if (head_dim <= 0) fail(a.g.path(), "gemma3.attention.key_length is missing");
-  c["query_pre_attn_scalar"] =
-      n_layer == 62 ? c["hidden_size"].get<int64_t>() / c["num_attention_heads"].get<int64_t>() : head_dim;
+  const int64_t n_head = c["num_attention_heads"].get<int64_t>();
+  if (n_layer == 62 && n_head <= 0) fail(a.g.path(), "gemma3.attention.head_count must be positive");
+  c["query_pre_attn_scalar"] = n_layer == 62 ? c["hidden_size"].get<int64_t>() / n_head : head_dim;
   c["hidden_activation"] = "gelu_pytorch_tanh";
   c["final_logit_softcapping"] = nullptr;
   c["attn_logit_softcapping"] = nullptr;
