@@ -35,8 +35,10 @@ void run_show(const PlanArgs& a) {
   const std::string line = quant::plan_to_line(plan);
   if (a.json) {
     nlohmann::json j;
-    j["plan"] = {{"name", plan.name}, {"line", line}, {"base", quant::canonical_name(plan.base)},
-                 {"mixture", plan.mixture}};
+    j["plan"] = {{"name", plan.name}, {"line", line}, {"base", quant::canonical_name(plan.base)}};
+    // Present only when the base is one of llama.cpp's mixtures (Q4_K_M ...), so plans without
+    // one print what they always printed.
+    if (!plan.mixture.empty()) j["plan"]["mixture"] = plan.mixture;
     j["model"] = a.dir;
     for (size_t i = 0; i < rp.tensors.size(); ++i) {
       const auto& r = rp.tensors[i];
