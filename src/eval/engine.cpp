@@ -72,6 +72,7 @@ void score_units(const Model& model, const std::vector<const WeightSet*>& sets, 
       ++next;
     }
     for (size_t s = 0; s < S; ++s) {
+      if (opt.before_forward) opt.before_forward(s, batch, forward_ws);
       model.arch().forward(model, *sets[s], batch, forward_ws);
       hidden[s].assign(forward_ws.hidden(), forward_ws.hidden() + batch.rows() * D);
     }

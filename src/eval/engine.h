@@ -14,6 +14,8 @@
 namespace lq {
 
 class Progress;
+struct Batch;
+class Workspace;
 
 struct TokenResult {
   int unit = 0;          // index into UnitSet::units
@@ -28,6 +30,9 @@ struct TokenResult {
 struct EngineOptions {
   int64_t batch_tokens = 2048;
   int64_t logit_chunk_rows = 128;
+  // Called before set s's forward of every batch (sets run 0, 1, ... in turn on one batch):
+  // causal patching installs that set's Workspace intervention here. Empty: nothing.
+  std::function<void(size_t set, const Batch& batch, Workspace& ws)> before_forward;
 };
 
 void score_units(const Model& model, const std::vector<const WeightSet*>& sets, const UnitSet& units,

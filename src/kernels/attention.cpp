@@ -14,7 +14,7 @@ void attention(const float* q, int64_t q_stride, const float* k, int64_t k_strid
   const int64_t tasks = static_cast<int64_t>(segments.size()) * s.n_head;
 #pragma omp parallel
   {
-    std::vector<float> scores;
+    std::vector<float> scores, probs;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t t = 0; t < tasks; ++t) {
       const Segment& seg = segments[t / s.n_head];
@@ -51,6 +51,11 @@ void attention(const float* q, int64_t q_stride, const float* k, int64_t k_strid
           const float* vj = v + (seg.start + j) * v_stride + static_cast<int64_t>(hk) * hd;
 #pragma omp simd
           for (int d = 0; d < hd; ++d) oi[d] += p * vj[d];
+        }
+        if (s.observe) {  // the same products p as above, kept apart so the output path is unchanged
+          probs.resize(static_cast<size_t>(seg.length));
+          for (int64_t j = first; j < n_keys; ++j) probs[j] = scores[j] * inv;
+          (*s.observe)(AttentionRow{seg.start + i, i, t / s.n_head, h, probs.data(), first, n_keys});
         }
       }
     }

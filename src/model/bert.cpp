@@ -88,16 +88,21 @@ void bert_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace&
   a.causal = false;
   for (int l = 0; l < hp.n_layer; ++l) {
     const std::string blk = "blk." + std::to_string(l) + ".";
+    ws.intervene(Site::Residual, l, x, M, D);
     apply_self_attention(w, blk, x, b, a, ws, h);
+    ws.intervene(Site::AttnOut, l, h, M, D);
     add_inplace(x, h, M * D);
     apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, x);
     apply_linear(w, blk + "ffn_up", x, M, ff, ws);
     apply_activation(hp.activation, ff, M * F);
+    ws.intervene(Site::MlpHidden, l, ff, M, F);
     apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+    ws.intervene(Site::MlpOut, l, h, M, D);
     add_inplace(x, h, M * D);
     apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, x);
     ws.observe(l, x, M, D);
   }
+  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
   // MLM head transform (for every row; the decoder itself runs only on scored rows).
   apply_linear(w, "output_transform", x, M, h, ws);
   apply_activation(hp.activation, h, M * D);

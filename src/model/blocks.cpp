@@ -144,9 +144,18 @@ void apply_self_attention(const WeightSet& w, const std::string& blk, const floa
   s.alibi_slopes = a.alibi_slopes;
   s.window = a.window;
   s.softcap = a.softcap;
+  const int layer = layer_of(blk);
+  const AttentionRowObserver observe = attention_row_observer(ws, layer);
+  if (observe) s.observe = &observe;
   float* att = ws.buffer("attn.out", static_cast<size_t>(M * Dq));
   attention(qkv, W, qkv + Dq, W, qkv + Dq + Dkv, W, b.segments, s, att);
+  ws.intervene(Site::AttnHeads, layer, att, M, Dq);
   apply_linear(w, blk + "attn_output", att, M, out, ws);
+}
+
+AttentionRowObserver attention_row_observer(const Workspace& ws, int layer) {
+  if (!ws.attention_observer()) return {};
+  return [&ws, layer](const AttentionRow& row) { ws.attention_observer()(layer, row); };
 }
 
 SelfAttention layer_self_attention(const HParams& hp, int64_t layer) {

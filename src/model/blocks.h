@@ -40,6 +40,10 @@ enum class Projection { Query, Key };
 using HeadTransform = std::function<void(Projection, float* x, int64_t M, int64_t stride, int n_heads,
                                          int head_dim)>;
 
+// The attention kernel's row observer for block `layer`: hands every row to ws's attention
+// observer; empty when ws has none.
+AttentionRowObserver attention_row_observer(const Workspace& ws, int layer);
+
 // One multi-head self-attention sub-layer: projections, optional per-head transform, RoPE /
 // ALiBi, packed attention and the output projection.
 struct SelfAttention {

@@ -211,19 +211,24 @@ void gemma3_forward(const Model& m, const WeightSet& w, const Batch& b, Workspac
     const std::string blk = "blk." + std::to_string(l) + ".";
     SelfAttention a = layer_self_attention(hp, l);
     a.before_rope = qk_rms_norm(w, blk, hp.norm_eps);
+    ws.intervene(Site::Residual, l, x, M, D);
     apply_rms_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
     apply_self_attention(w, blk, h, b, a, ws, h);
     apply_rms_norm(w, blk + "post_attention_norm", h, M, D, hp.norm_eps, h);
+    ws.intervene(Site::AttnOut, l, h, M, D);
     add_inplace(x, h, M * D);
     apply_rms_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
     apply_linear(w, blk + "ffn_gate", h, M, gate, ws);
     apply_linear(w, blk + "ffn_up", h, M, up, ws);
     apply_gated_activation(hp.activation, gate, up, M * F);
+    ws.intervene(Site::MlpHidden, l, gate, M, F);
     apply_linear(w, blk + "ffn_down", gate, M, h, ws);
     apply_rms_norm(w, blk + "post_ffw_norm", h, M, D, hp.norm_eps, h);
+    ws.intervene(Site::MlpOut, l, h, M, D);
     add_inplace(x, h, M * D);
     ws.observe(l, x, M, D);
   }
+  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
   apply_rms_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
 }
 

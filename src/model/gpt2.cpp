@@ -72,6 +72,7 @@ void gpt2_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace&
   embed(w, b, D, 0, x);
   for (int l = 0; l < hp.n_layer; ++l) {
     const std::string blk = "blk." + std::to_string(l) + ".";
+    ws.intervene(Site::Residual, l, x, M, D);
     apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
     apply_linear(w, blk + "attn_qkv", h, M, qkv, ws);
     AttentionShape s;
@@ -79,16 +80,23 @@ void gpt2_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace&
     s.head_dim = static_cast<int>(hp.head_dim());
     s.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
     if (hp.scale_attn_by_inverse_layer_idx) s.scale /= static_cast<float>(l + 1);
+    const AttentionRowObserver observe = attention_row_observer(ws, l);
+    if (observe) s.observe = &observe;
     attention(qkv, 3 * D, qkv + D, 3 * D, qkv + 2 * D, 3 * D, b.segments, s, att);
+    ws.intervene(Site::AttnHeads, l, att, M, D);
     apply_linear(w, blk + "attn_output", att, M, h, ws);
+    ws.intervene(Site::AttnOut, l, h, M, D);
     add_inplace(x, h, M * D);
     apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
     apply_linear(w, blk + "ffn_up", h, M, ff, ws);
     apply_activation(hp.activation, ff, M * hp.n_ff);
+    ws.intervene(Site::MlpHidden, l, ff, M, hp.n_ff);
     apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+    ws.intervene(Site::MlpOut, l, h, M, D);
     add_inplace(x, h, M * D);
     ws.observe(l, x, M, D);
   }
+  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
   apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
 }
 

@@ -71,18 +71,23 @@ void gpt_neox_forward(const Model& m, const WeightSet& w, const Batch& b, Worksp
   a.rope = &hp.rope;
   for (int l = 0; l < hp.n_layer; ++l) {
     const std::string blk = "blk." + std::to_string(l) + ".";
+    ws.intervene(Site::Residual, l, x, M, D);
     apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
     apply_self_attention(w, blk, h, b, a, ws, att);
+    ws.intervene(Site::AttnOut, l, att, M, D);
     // parallel: x + attn(ln1(x)) + mlp(ln2(x));  sequential: y = x + attn(ln1(x)); y + mlp(ln2(y))
     if (!hp.parallel_residual) add_inplace(x, att, M * D);
     apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
     apply_linear(w, blk + "ffn_up", h, M, ff, ws);
     apply_activation(hp.activation, ff, M * F);
+    ws.intervene(Site::MlpHidden, l, ff, M, F);
     apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+    ws.intervene(Site::MlpOut, l, h, M, D);
     if (hp.parallel_residual) add_inplace(h, att, M * D);  // mlp + attn, then + x (transformers' order)
     add_inplace(x, h, M * D);
     ws.observe(l, x, M, D);
   }
+  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
   apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
 }
 

@@ -89,17 +89,22 @@ void llama_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace
   embed(w, b, D, 0, x);
   for (int l = 0; l < hp.n_layer; ++l) {
     const std::string blk = "blk." + std::to_string(l) + ".";
+    ws.intervene(Site::Residual, l, x, M, D);
     apply_rms_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
     apply_self_attention(w, blk, h, b, layer_self_attention(hp, l), ws, h);
+    ws.intervene(Site::AttnOut, l, h, M, D);
     add_inplace(x, h, M * D);
     apply_rms_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
     apply_linear(w, blk + "ffn_gate", h, M, gate, ws);
     apply_linear(w, blk + "ffn_up", h, M, up, ws);
     silu_mul_inplace(gate, up, M * F);
+    ws.intervene(Site::MlpHidden, l, gate, M, F);
     apply_linear(w, blk + "ffn_down", gate, M, h, ws);
+    ws.intervene(Site::MlpOut, l, h, M, D);
     add_inplace(x, h, M * D);
     ws.observe(l, x, M, D);
   }
+  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
   apply_rms_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
 }
 

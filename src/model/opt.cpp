@@ -92,18 +92,23 @@ void opt_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& 
   for (int l = 0; l < hp.n_layer; ++l) {
     const std::string blk = "blk." + std::to_string(l) + ".";
     // Pre-LN: x += attn(norm(x)); post-LN (opt-350m): x = norm(x + attn(x)). Same for the FFN.
+    ws.intervene(Site::Residual, l, x, M, D);
     if (hp.norm_before) apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
     apply_self_attention(w, blk, hp.norm_before ? h : x, b, a, ws, h);
+    ws.intervene(Site::AttnOut, l, h, M, D);
     add_inplace(x, h, M * D);
     if (!hp.norm_before) apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, x);
     if (hp.norm_before) apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
     apply_linear(w, blk + "ffn_up", hp.norm_before ? h : x, M, ff, ws);
     apply_activation(hp.activation, ff, M * F);
+    ws.intervene(Site::MlpHidden, l, ff, M, F);
     apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+    ws.intervene(Site::MlpOut, l, h, M, D);
     add_inplace(x, h, M * D);
     if (!hp.norm_before) apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, x);
     ws.observe(l, x, M, D);
   }
+  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
   float* out = ws.hidden(M * D);
   if (hp.norm_before)
     apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, out);
