@@ -24,6 +24,7 @@ std::string tensor_format_text(const quant::ResolvedTensor& r) {
   std::string s = quant::canonical_name(r.format);
   if (r.fallback) s += " (fallback)";
   for (const auto& g : r.groups) s += " +" + quant::canonical_name(g.format);
+  if (r.quant_weights) s += " +imatrix";
   return s;
 }
 
@@ -39,6 +40,7 @@ void run_show(const PlanArgs& a) {
     // Present only when the base is one of llama.cpp's mixtures (Q4_K_M ...), so plans without
     // one print what they always printed.
     if (!plan.mixture.empty()) j["plan"]["mixture"] = plan.mixture;
+    if (!plan.imatrix.empty()) j["plan"]["imatrix"] = plan.imatrix;  // likewise only when set
     j["model"] = a.dir;
     for (size_t i = 0; i < rp.tensors.size(); ++i) {
       const auto& r = rp.tensors[i];
@@ -54,6 +56,10 @@ void run_show(const PlanArgs& a) {
                               {"fallback", r.fallback}, {"kept_elements", r.kept_elements()},
                               {"kept_groups", groups}, {"kept_params", c.kept}, {"lowered_params", c.lowered},
                               {"bits", c.bits}, {"bytes", c.bytes}});
+      if (!plan.imatrix.empty()) {
+        j["tensors"].back()["imatrix"] = r.quant_weights != nullptr;
+        j["tensors"].back()["imatrix_hash"] = r.quant_weights_hash;
+      }
       if (!plan.mixture.empty()) {
         j["tensors"].back()["reason"] = r.reason;
         j["tensors"].back()["mixture_format"] = quant::canonical_name(r.mixture_format);
@@ -72,8 +78,14 @@ void run_show(const PlanArgs& a) {
     std::cout << j.dump(2) << "\n";
     return;
   }
-  std::printf("plan   %s\n       %s\nmodel  %s (%lld layers)\n\n", plan.name.c_str(), line.c_str(), a.dir.c_str(),
+  std::printf("plan   %s\n       %s\nmodel  %s (%lld layers)\n", plan.name.c_str(), line.c_str(), a.dir.c_str(),
               (long long)model->hparams().n_layer);
+  if (!plan.imatrix.empty()) {  // which matrices quantize with importance weights (+imatrix below)
+    int64_t n = 0;
+    for (const auto& r : rp.tensors) n += r.quant_weights != nullptr;
+    std::printf("imatrix %s: importance weights on %lld tensors\n", plan.imatrix.c_str(), (long long)n);
+  }
+  std::printf("\n");
   std::printf("%-42s %-30s %12s %-24s %8s %12s\n", "canonical name", "hugging face name", "params", "format",
               "kept %", "bytes");
   for (size_t i = 0; i < rp.tensors.size(); ++i) {

@@ -261,6 +261,7 @@ struct PlanParts {
   std::vector<Rule> rules;
   bool pure = false;
   std::string output_type, token_embd_type;
+  std::string imatrix;
 };
 
 Plan finish(const std::string& where, PlanParts&& p) {
@@ -279,6 +280,7 @@ Plan finish(const std::string& where, PlanParts&& p) {
   if (!p.output_type.empty()) plan.output_type = parse_format(p.output_type);
   if (!p.token_embd_type.empty()) plan.token_embd_type = parse_format(p.token_embd_type);
   plan.rules = std::move(p.rules);
+  plan.imatrix = std::move(p.imatrix);
   if (plan.name.empty()) plan.name = plan_to_line(plan);
   return plan;
 }
@@ -308,6 +310,7 @@ Plan plan_from_json(const std::string& where, const nlohmann::json& j) {
     else if (key == "pure") p.pure = v.is_boolean() ? v.get<bool>() : scalar_text(where, v) == "true";
     else if (key == "output_tensor_type") p.output_type = scalar_text(where, v);
     else if (key == "token_embedding_type") p.token_embd_type = scalar_text(where, v);
+    else if (key == "imatrix") p.imatrix = scalar_text(where, v);
     else if (key == "rules") {
       if (!v.is_array()) fail(where, "rules must be a list");
       for (size_t i = 0; i < v.size(); ++i) {
@@ -328,7 +331,7 @@ Plan plan_from_json(const std::string& where, const nlohmann::json& j) {
       }
     } else {
       fail(where, "unknown key '" + key +
-                        "' (valid: name, base, rules, pure, output_tensor_type, token_embedding_type)");
+                        "' (valid: name, base, rules, pure, output_tensor_type, token_embedding_type, imatrix)");
     }
   }
   return finish(where, std::move(p));
@@ -455,6 +458,7 @@ Plan parse_plan_line(std::string_view text) {
     else if (trim(clause) == "pure") p.pure = true;
     else if (clause.rfind("output_tensor_type=", 0) == 0) p.output_type = unquote(trim(clause.substr(19)));
     else if (clause.rfind("token_embedding_type=", 0) == 0) p.token_embd_type = unquote(trim(clause.substr(21)));
+    else if (clause.rfind("imatrix=", 0) == 0) p.imatrix = unquote(trim(clause.substr(8)));
     else p.rules.push_back(parse_rule(clause));
   }
   return finish(where, std::move(p));
@@ -492,6 +496,7 @@ std::string plan_to_line(const Plan& p) {
   if (p.pure) s += "; pure";
   if (p.output_type) s += "; output_tensor_type=" + canonical_name(*p.output_type);
   if (p.token_embd_type) s += "; token_embedding_type=" + canonical_name(*p.token_embd_type);
+  if (!p.imatrix.empty()) s += "; imatrix=" + quote_if_needed(p.imatrix);
   for (const auto& r : p.rules) s += "; " + r.text;
   return s;
 }
@@ -558,7 +563,14 @@ F32, and llama.cpp's fallbacks where a row is not a multiple of the block (q4_k 
 q5_1, q6_k -> q8_0, q2_k/q3_k -> q4_0, iq4_xs -> iq4_nl). Lower case (base=q4_0) is the plain
 format on every tensor. Whole-tensor rules act as llama-quantize's --tensor-type overrides (on
 quantized tensors only; the fallback still applies). Clauses for mixtures: pure (--pure),
-output_tensor_type=FMT, token_embedding_type=FMT (TOML/JSON keys of the same names).)";
+output_tensor_type=FMT, token_embedding_type=FMT (TOML/JSON keys of the same names).
+
+Importance matrix: imatrix=FILE or imatrix=F:MIX (TOML/JSON key imatrix) quantizes every matrix
+whose format is a ggml block type with llama.cpp's importance weights (per input column
+sum(x^2)/tokens of the file `langquant imatrix` or llama-imatrix wrote), as llama-quantize
+--imatrix does; F:MIX mixes the per-language files `langquant imatrix --out F` wrote (MIX as
+--mix: en=0.5,ar=0.5 or balanced). A matrix the file lacks quantizes without weights; q8_0,
+fp16 and int formats ignore them. With any base, e.g. base=Q4_K_M; imatrix=im.gguf:balanced)";
   return help;
 }
 

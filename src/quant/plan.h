@@ -53,6 +53,10 @@ struct Plan {
   bool pure = false;                          // llama-quantize --pure
   std::optional<Format> output_type;          // --output-tensor-type
   std::optional<Format> token_embd_type;      // --token-embedding-type
+  // llama.cpp importance matrix (imatrix=SPEC, as load_imatrix_spec reads it: "FILE" or
+  // "F:MIX"): ggml block formats of matrices quantize with its column weights, as llama-quantize
+  // --imatrix does. Empty: none.
+  std::string imatrix;
 };
 
 // The layers of a model with n_layer blocks that a layer set names (sorted, unique); throws

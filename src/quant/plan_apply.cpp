@@ -39,6 +39,12 @@ bool keeps_stored_values(const ResolvedTensor& r, const TensorInfo& t) {
 }
 
 std::vector<float> quantized_values(const ResolvedTensor& r, const TensorInfo& t) {
+  if (r.quant_weights) {  // importance weights: the one writer that takes them
+    const auto q = quantized_matrix(r, t);
+    std::vector<float> out(static_cast<size_t>(q->rows() * q->cols()));
+    q->decode_rows(0, q->rows(), out.data());
+    return out;
+  }
   const std::vector<float> w = logical_values(t);
   std::vector<float> out(w.size());
   fake_quantize(r.format, w.data(), out.data(), logical_rows(t), logical_cols(t));
@@ -52,7 +58,8 @@ SharedDecoder quantized_matrix(const ResolvedTensor& r, const TensorInfo& t) {
   if (!t.is_matrix() || !compressible(r.format)) fail(t.canonical, "not a matrix in a compressed format");
   if (t.view->numel() > int64_t(UINT32_MAX)) fail(t.canonical, "more than 2^32 elements: too large to patch");
   const std::vector<float> w = logical_values(t);
-  auto q = QuantizedMatrix::encode(r.format, w.data(), logical_rows(t), logical_cols(t));
+  auto q = QuantizedMatrix::encode(r.format, w.data(), logical_rows(t), logical_cols(t),
+                                   r.quant_weights ? r.quant_weights->data() : nullptr);
   if (!r.groups.empty()) {
     std::vector<std::pair<uint32_t, float>> patches;
     group_values(r, w, [&](const ElementGroup& g, std::vector<float>& kept) {
@@ -69,6 +76,10 @@ SharedDecoder quantized_matrix(const ResolvedTensor& r, const TensorInfo& t) {
 
 std::string cache_key(const ResolvedTensor& r, const TensorInfo& t) {
   std::string key = t.canonical + "|" + canonical_name(r.format);
+  if (r.quant_weights) {
+    key += "|imatrix:";
+    key += std::to_string(r.quant_weights_hash);
+  }
   for (const auto& g : r.groups) {
     uint64_t h = 0xcbf29ce484222325ull;
     for (int64_t i : g.indices) h = (h ^ static_cast<uint64_t>(i)) * 0x100000001b3ull;

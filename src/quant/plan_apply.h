@@ -62,10 +62,12 @@ bool keeps_stored_values(const ResolvedTensor& r, const TensorInfo& t);
 std::vector<float> quantized_values(const ResolvedTensor& r, const TensorInfo& t);
 
 // The same values held compressed (r.format must be Int, ggml, F16 or BF16, t a matrix);
-// expanding it gives exactly quantized_values(r, t).
+// expanding it gives exactly quantized_values(r, t). With r.quant_weights (an imatrix plan) the
+// ggml blocks are ggml's importance-weighted ones, byte for byte what llama-quantize writes.
 SharedDecoder quantized_matrix(const ResolvedTensor& r, const TensorInfo& t);
 
-// Cache key: tensor, format and a hash of every group's format and indices.
+// Cache key: tensor, format, the importance weights' hash (plans with an imatrix) and a hash of
+// every group's format and indices.
 std::string cache_key(const ResolvedTensor& r, const TensorInfo& t);
 
 WeightSet build_weight_set(const Model& model, const ResolvedPlan& rp, QuantCache& cache);

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "formats/safetensors.h"
+#include "quant/imatrix.h"
 #include "quant/llama_mixture.h"
 
 namespace lq::quant {
@@ -248,7 +249,43 @@ void apply_mixture(ResolvedPlan& rp, const Model& model) {
     r.fallback = chosen[i].fallback;
     r.reason = chosen[i].reason;
     r.mixture_format = alone[i].format;
+    r.as_stored = !chosen[i].quantized;
     if (!chosen[i].quantized) r.rule = -1;  // llama-quantize overrides only tensors it quantizes
+  }
+}
+
+// llama-quantize's lookup: by the tensor's GGUF name; a missing entry quantizes without
+// weights; a wrong size is an error except on token_embd (its input is a token id, never a
+// matmul input, so an entry of another width is a known artefact).
+void attach_imatrix(ResolvedPlan& rp, const Model& model) {
+  rp.imatrix = std::make_shared<const Imatrix>(load_imatrix_spec(rp.plan.imatrix));
+  const Imatrix& im = *rp.imatrix;
+  for (auto& r : rp.tensors) {
+    const TensorInfo& t = model.tensors()[r.index];
+    if (!t.is_matrix() || !is_ggml_block(r.format.kind)) continue;
+    const ImatrixEntry* e = im.find(t.canonical);
+    if (!e) continue;
+    if (e->cols != logical_cols(t) || e->n_mat != 1) {
+      if (t.canonical == "token_embd.weight") continue;
+      fail("imatrix " + rp.plan.imatrix, "entry " + t.canonical + " has " + std::to_string(e->cols) + " columns x " +
+                                             std::to_string(e->n_mat) + ", the model's tensor " +
+                                             std::to_string(logical_cols(t)) + " columns");
+    }
+    // As llama-quantize derives them from the file (F32 sums and counts, one F32 division):
+    // the same as column_weights for a matrix read from a file, and for a mix (held in double)
+    // what llama-quantize reads back from the file save_imatrix writes of it.
+    auto w = std::make_shared<std::vector<float>>(static_cast<size_t>(e->cols), 1.0f);
+    const auto count = static_cast<float>(e->counts[0]);
+    if (count > 0)
+      for (int64_t j = 0; j < e->cols; ++j) (*w)[j] = static_cast<float>(e->sum2[j]) / count;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (float x : *w) {
+      uint32_t b;
+      std::memcpy(&b, &x, 4);
+      h = (h ^ b) * 0x100000001b3ull;
+    }
+    r.quant_weights = std::move(w);
+    r.quant_weights_hash = h;
   }
 }
 
@@ -302,11 +339,10 @@ ResolvedPlan resolve_plan(const Plan& plan, const Model& model) {
       if (!picked[t].empty()) rt.groups.push_back({rule.format, std::move(picked[t]), static_cast<int>(ri)});
     }
   }
-  if (!plan.mixture.empty()) {
-    apply_mixture(rp, model);
-    return rp;
-  }
-  for (auto& r : rp.tensors) r.format = fit_format(r.format, ts[r.index], &r.fallback);
+  if (!plan.mixture.empty()) apply_mixture(rp, model);
+  else
+    for (auto& r : rp.tensors) r.format = fit_format(r.format, ts[r.index], &r.fallback);
+  if (!plan.imatrix.empty()) attach_imatrix(rp, model);
   return rp;
 }
 

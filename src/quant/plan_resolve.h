@@ -2,10 +2,12 @@
 // element selectors (top=, random=) keep at another format.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "model/model.h"
+#include "quant/imatrix.h"
 #include "quant/plan.h"
 
 namespace lq::quant {
@@ -28,6 +30,14 @@ struct ResolvedTensor {
   std::string reason;
   Format mixture_format;
   std::vector<ElementGroup> groups;
+  // With a mixture base: llama-quantize leaves this tensor as stored (1-D, or not a weight).
+  bool as_stored = false;
+  // With Plan::imatrix: the importance weights llama-quantize passes to ggml for this tensor
+  // (one per input column; set only for matrices in a ggml block format that the imatrix
+  // covers), and a hash of their bits, which cache keys carry so that two importance matrices
+  // never share a quantized copy.
+  std::shared_ptr<const std::vector<float>> quant_weights;
+  uint64_t quant_weights_hash = 0;
 
   int64_t kept_elements() const;
 };
@@ -35,8 +45,12 @@ struct ResolvedTensor {
 struct ResolvedPlan {
   Plan plan;
   std::vector<ResolvedTensor> tensors;  // one per Model::tensors() entry, same order
+  std::shared_ptr<const Imatrix> imatrix;  // plan.imatrix, loaded (null without one)
 };
 
+// With plan.imatrix set, loads it (load_imatrix_spec) and sets each tensor's quant_weights:
+// throws when a covered matrix's entry has another column count than the tensor (llama-quantize
+// refuses too, except for token_embd, which then quantizes without weights).
 ResolvedPlan resolve_plan(const Plan& plan, const Model& model);
 
 // Logical [rows, cols] of a tensor: matrices [out, in], 1-D tensors one row.
