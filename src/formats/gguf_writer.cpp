@@ -59,7 +59,8 @@ void GgufWriter::set(std::string key, GgufValue value) {
   metadata_.emplace_back(std::move(key), std::move(value));
 }
 
-void GgufWriter::add_tensor(std::string name, DType dtype, std::vector<int64_t> shape, std::string_view bytes) {
+std::pair<uint32_t, size_t> GgufWriter::check_tensor(const std::string& name, DType dtype,
+                                                     const std::vector<int64_t>& shape) const {
   const std::string where = "GGUF writer: tensor '" + name + "'";
   for (const auto& t : tensors_)
     if (t.name == name) fail(where, "added twice");
@@ -75,13 +76,23 @@ void GgufWriter::add_tensor(std::string name, DType dtype, std::vector<int64_t> 
   if (shape.back() % dtype_block_size(dtype) != 0)
     fail(where, "innermost dimension " + std::to_string(shape.back()) + " is not a multiple of the " +
                     std::string(dtype_name(dtype)) + " block size");
-  if (bytes.size() != dtype_bytes(dtype, numel))
-    fail(where, "holds " + std::to_string(bytes.size()) + " bytes, its shape and type need " +
-                    std::to_string(dtype_bytes(dtype, numel)));
-  tensors_.push_back({std::move(name), *id, std::move(shape), std::string(bytes)});
+  return {*id, dtype_bytes(dtype, numel)};
 }
 
-std::string GgufWriter::bytes() const {
+void GgufWriter::add_tensor(std::string name, DType dtype, std::vector<int64_t> shape, std::string_view bytes) {
+  const auto [id, nbytes] = check_tensor(name, dtype, shape);
+  if (bytes.size() != nbytes)
+    fail("GGUF writer: tensor '" + name + "'", "holds " + std::to_string(bytes.size()) +
+                                                   " bytes, its shape and type need " + std::to_string(nbytes));
+  tensors_.push_back({std::move(name), id, std::move(shape), std::string(bytes), nbytes, nullptr});
+}
+
+void GgufWriter::add_tensor_lazy(std::string name, DType dtype, std::vector<int64_t> shape, TensorBytes make) {
+  const auto [id, nbytes] = check_tensor(name, dtype, shape);
+  tensors_.push_back({std::move(name), id, std::move(shape), std::string(), nbytes, std::move(make)});
+}
+
+void GgufWriter::emit(const std::function<void(std::string_view)>& sink) const {
   std::vector<std::pair<std::string, GgufValue>> md = metadata_;
   bool has_alignment = false;
   for (const auto& kv : md) has_alignment = has_alignment || kv.first == "general.alignment";
@@ -105,21 +116,36 @@ std::string GgufWriter::bytes() const {
     for (size_t d = t.shape.size(); d-- > 0;) put<uint64_t>(out, static_cast<uint64_t>(t.shape[d]));
     put<uint32_t>(out, t.ggml_type);
     put<uint64_t>(out, offset);
-    offset += (t.data.size() + alignment_ - 1) / alignment_ * alignment_;
+    offset += (t.nbytes + alignment_ - 1) / alignment_ * alignment_;
   }
   pad_to(out, alignment_);
+  sink(out);
+  const std::string zeros(alignment_, '\0');
   for (const auto& t : tensors_) {
-    out.append(t.data);
-    pad_to(out, alignment_);
+    std::string made;
+    if (t.make) {
+      made = t.make();
+      if (made.size() != t.nbytes)
+        fail("GGUF writer: tensor '" + t.name + "'", "made " + std::to_string(made.size()) +
+                                                         " bytes, its shape and type need " + std::to_string(t.nbytes));
+    }
+    sink(t.make ? std::string_view(made) : std::string_view(t.data));
+    sink(std::string_view(zeros).substr(0, (alignment_ - t.nbytes % alignment_) % alignment_));
   }
+}
+
+std::string GgufWriter::bytes() const {
+  std::string out;
+  emit([&](std::string_view piece) { out.append(piece); });
   return out;
 }
 
 void GgufWriter::write(const std::string& path) const {
-  const std::string data = bytes();
   AtomicFile f(path, /*binary=*/true);
-  f.stream().write(data.data(), static_cast<std::streamsize>(data.size()));
-  if (!f.stream()) fail(path, "write failed");
+  emit([&](std::string_view piece) {
+    f.stream().write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    if (!f.stream()) fail(path, "write failed");
+  });
   f.commit();
 }
 

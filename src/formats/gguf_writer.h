@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +31,12 @@ class GgufWriter {
     add_tensor(std::move(name), dtype, std::move(shape), std::string_view(static_cast<const char*>(data), nbytes));
   }
 
+  // Adds a tensor whose bytes make() returns only while the file is written, so that a writer
+  // of a large model holds one tensor's data at a time (langquant export). The bytes must be
+  // exactly dtype_bytes(dtype, numel), checked when they are made.
+  using TensorBytes = std::function<std::string()>;
+  void add_tensor_lazy(std::string name, DType dtype, std::vector<int64_t> shape, TensorBytes make);
+
   // The whole file as bytes (what write() stores).
   std::string bytes() const;
   void write(const std::string& path) const;
@@ -40,7 +47,14 @@ class GgufWriter {
     uint32_t ggml_type;
     std::vector<int64_t> shape;
     std::string data;
+    size_t nbytes = 0;
+    TensorBytes make;  // set for lazy tensors (data then empty)
   };
+  // Header, metadata, tensor infos and padding, then each tensor's bytes and padding, in
+  // pieces handed to `sink` (bytes() collects them, write() streams them to the file).
+  void emit(const std::function<void(std::string_view)>& sink) const;
+  // Checks name, shape and type; returns the GGUF type id and the byte count.
+  std::pair<uint32_t, size_t> check_tensor(const std::string& name, DType dtype, const std::vector<int64_t>& shape) const;
   size_t alignment_;
   std::vector<std::pair<std::string, GgufValue>> metadata_;
   std::vector<Tensor> tensors_;
