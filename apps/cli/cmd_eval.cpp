@@ -14,6 +14,7 @@
 #include "eval/engine.h"
 #include "eval/results.h"
 #include "experiments/plan_scoring.h"
+#include "experiments/resumable_scoring.h"
 #include "model/weight_set.h"
 #include "quant/plan_apply.h"
 
@@ -28,7 +29,7 @@ struct EvalArgs {
   int64_t ctx = 0, batch_tokens = 2048;
   int bootstrap = 1000;
   uint64_t seed = 20260105;
-  bool no_bos = false;
+  bool no_bos = false, resume = false;
   ComputeOptions compute;
 };
 
@@ -68,6 +69,11 @@ void run_eval(const EvalArgs& a) {
   if (!a.out.empty()) json_file = std::make_unique<AtomicFile>(a.out, true);
   if (!md_path.empty()) md_file = std::make_unique<AtomicFile>(md_path, true);
   if (!csv_path.empty()) csv_file = std::make_unique<AtomicFile>(csv_path, true);
+  const std::string progress_of = !a.out.empty() ? a.out : md_path;  // kept beside it while the run lasts
+  if (a.resume && progress_of.empty()) fail("--resume", "needs --out or --md (the run's progress is kept beside it)");
+  std::unique_ptr<experiments::ResumableScoring> checkpoint;
+  if (!progress_of.empty())
+    checkpoint = std::make_unique<experiments::ResumableScoring>(experiments::progress_path(progress_of), a.resume, "eval");
 
   // Full precision first, then one weight set per plan; quantized tensors are built once and
   // shared between plans through the cache.
@@ -98,7 +104,8 @@ void run_eval(const EvalArgs& a) {
   std::vector<std::string> codes;
   for (const auto& l : corpus.languages) codes.push_back(l.code);
   const std::vector<LanguageScores> scores =
-      language_scores(codes, units, score_sets(*model, sets, units, eo, &progress), S);
+      language_scores(codes, units, checkpoint ? checkpoint->score(*model, corpus, units, sets, infos, eo, &progress)
+                                               : score_sets(*model, sets, units, eo, &progress), S);
   progress.finish();
 
   BootstrapOptions bo;
@@ -162,6 +169,7 @@ void run_eval(const EvalArgs& a) {
     if (f && !f->stream().flush()) fail(f->path(), "write failed (disk full?)");
   for (AtomicFile* f : {json_file.get(), md_file.get(), csv_file.get()})
     if (f) f->commit();
+  if (checkpoint) checkpoint->finish();
   std::cout << md;
 }
 
@@ -207,6 +215,7 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Bootstrap seed");
   cmd->add_option("--batch-tokens", a->batch_tokens, "Rows per forward pass (sentences are packed)")
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--resume", a->resume, "Continue a run that was stopped (its progress is kept beside --out until it ends)");
   add_compute_options(*cmd, a->compute);
   cmd->callback([a] { run_eval(*a); });
 }

@@ -12,6 +12,7 @@
 #include "experiments/experiment.h"
 #include "experiments/plan_scoring.h"
 #include "experiments/recipes.h"
+#include "experiments/run_identity.h"
 #include "experiments/sweep_export.h"
 #include "experiments/sweep_runner.h"
 #include "quant/presets.h"
@@ -174,6 +175,7 @@ void run_sweep_command(const SweepArgs& a) {
                 {"fp_size_bytes", fp.size_bytes},
                 {"fp_bits_per_weight", fp.bits_per_weight}};
   st.plans = plans;
+  st.identity = experiments::run_identity(*model, corpus, units);
   st.sweep = {{"experiment", e.name}, {"description", e.description}, {"source", e.source},
               {"recipe", a.recipe.empty() ? json() : json(a.recipe)}, {"axes", e.axes},
               {"length_buckets", e.length_buckets}};

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "core/mapped_file.h"
 #include "analysis/moments.h"
 #include "analysis/float_bits.h"
 #include "core/error.h"
@@ -85,6 +86,7 @@ std::vector<LanguageActivations> activation_stats(const Model& model, const Weig
           ++next;
         }
         model.arch().forward(model, set, batch, ws);
+        check_mapped_files_unchanged();  // a checkpoint rewritten mid-run: stop, do not mix
         progress.advance(batch.rows());
       }
       ws.set_observer(nullptr);

@@ -1,5 +1,6 @@
 #include "analysis/imatrix_collect.h"
 
+#include "core/mapped_file.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "formats/gguf.h"
@@ -75,6 +76,7 @@ quant::Imatrix collect_imatrix(const Model& model, const WeightSet& weights,
            (batch.rows() == 0 || batch.rows() + static_cast<int64_t>(chunks[next].size()) <= opt.batch_tokens))
       batch.add_sequence(chunks[next++]);
     model.arch().forward(model, weights, batch, ws);
+    check_mapped_files_unchanged();  // a checkpoint rewritten mid-run: stop, do not mix
     // A tied head multiplies by token_embd.weight, which llama-imatrix does not collect either.
     if (opt.process_output && model.find("output.weight")) observe("output", ws.hidden(), batch.rows(), model.hparams().n_embd);
     progress.advance(batch.rows());

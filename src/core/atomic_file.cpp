@@ -1,11 +1,13 @@
 #include "core/atomic_file.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <set>
 
@@ -18,12 +20,33 @@ std::set<std::string>& pending() {
   static std::set<std::string> s;
   return s;
 }
+
+// A run killed with SIGKILL (or by the OOM killer, or a power cut) cannot remove its temporary
+// files; the next run writing the same output removes those whose process is gone. A living
+// process's file (another run, or an unrelated process that reused the pid) is left alone.
+void remove_stale_temp_files(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  const std::string prefix = p.filename().string() + ".tmp.";
+  std::error_code ec;
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string pid = name.substr(prefix.size());
+    if (pid.find_first_not_of("0123456789") != std::string::npos || pid.size() > 9) continue;
+    const auto n = static_cast<pid_t>(std::stol(pid));
+    if (n > 0 && n != ::getpid() && ::kill(n, 0) != 0 && errno == ESRCH) fs::remove(it->path(), ec);
+  }
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path, bool binary)
     : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
   struct stat st {};
   if (::stat(path_.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail(path_, "is a folder, expected a file name to write");
+  remove_stale_temp_files(path_);
   out_.open(tmp_, binary ? std::ios::binary | std::ios::out : std::ios::out);
   if (!out_) fail(path_, std::string("cannot write: ") + std::strerror(errno));
   std::lock_guard<std::mutex> lock(g_mu);

@@ -1,6 +1,7 @@
 // Output files appear whole or not at all: data goes to "<path>.tmp.<pid>" in the same folder
 // and is renamed over <path> only by commit(). An AtomicFile destroyed without commit (error,
-// exception, Ctrl-C via the CLI's handler) removes its temporary file.
+// exception, Ctrl-C via the CLI's handler) removes its temporary file; one left by a killed
+// process (SIGKILL) is removed by the next AtomicFile of the same path.
 #pragma once
 #include <fstream>
 #include <string>

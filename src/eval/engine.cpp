@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/mapped_file.h"
 #include "core/progress.h"
 #include "kernels/ops.h"
 #include "model/batch.h"
@@ -46,6 +47,7 @@ void score_units(const Model& model, const std::vector<const WeightSet*>& sets, 
   std::vector<int32_t> masked;
   std::vector<TokenResult> results;
   size_t next = 0;
+  check_mapped_files_unchanged();
   while (next < units.units.size()) {
     batch.clear();
     scored.clear();
@@ -108,6 +110,9 @@ void score_units(const Model& model, const std::vector<const WeightSet*>& sets, 
       }
       for (const auto& t : results) on_token(t);
     }
+    // A checkpoint rewritten under the run would mix two models in one result: every batch is
+    // checked against the files as they were mapped (callers store a batch only after this).
+    check_mapped_files_unchanged();
     if (progress) progress->advance(static_cast<int64_t>(batch.rows()));
   }
 }

@@ -115,7 +115,7 @@ nlohmann::json plan_identity(const nlohmann::json& plans) {
 
 }  // namespace
 
-SweepStore::SweepStore(const std::string& path) : path_(path) {
+SweepStore::SweepStore(const std::string& path, const StoreLabels& labels) : path_(path) {
   // The lock comes first: a second sweep must not even create tables under a running one.
   for (;;) {
     lock_fd_ = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -132,7 +132,7 @@ SweepStore::SweepStore(const std::string& path) : path_(path) {
       if (created_) ::unlink(path.c_str());
       release_lock();
       if (err == EWOULDBLOCK)
-        fail(path, "another sweep is writing this database: wait for it to finish, or use another --db");
+        fail(path, "another " + labels.writer + " is writing this database: " + labels.advice);
       fail(path, std::string("cannot lock the sweep database: ") + std::strerror(err));
     }
     // A failed start of another sweep may have removed the file between our open and flock:
@@ -235,6 +235,7 @@ void SweepStore::write_setup(const SweepSetup& st) {
   put("plans", st.plans.dump());
   put("sweep", st.sweep.dump());
   put("languages", nlohmann::json(st.languages).dump());
+  if (!st.identity.is_null()) put("identity", st.identity.dump());
   Stmt u(db_, path_, "INSERT INTO units (unit, lang, bytes, chars) VALUES (?, ?, ?, ?)");
   for (size_t i = 0; i < st.units.size(); ++i) {
     u.bind(1, static_cast<int64_t>(i)).bind(2, static_cast<int64_t>(st.units[i].lang)).bind(3, st.units[i].bytes)
@@ -264,6 +265,17 @@ SweepSetup SweepStore::setup() {
   st.scoring = parse_meta(db_, path_, "scoring");
   st.plans = parse_meta(db_, path_, "plans");
   st.sweep = parse_meta(db_, path_, "sweep");
+  {
+    Stmt id(db_, path_, "SELECT value FROM meta WHERE key = 'identity'");
+    if (id.step()) {
+      try {
+        st.identity = nlohmann::json::parse(id.text(0));
+      } catch (const nlohmann::json::exception&) {
+        damaged("'identity' is not JSON");
+      }
+      if (!st.identity.is_object()) damaged("'identity' is not a JSON object");
+    }
+  }
   const nlohmann::json languages = parse_meta(db_, path_, "languages");
   if (!st.scoring.is_object() || !st.sweep.is_object()) damaged("'scoring' or 'sweep' is not a JSON object");
   if (!st.plans.is_array()) damaged("'plans' is not a JSON array");
@@ -297,6 +309,25 @@ SweepSetup SweepStore::setup() {
 
 void SweepStore::check_same(const SweepSetup& now) {
   const SweepSetup was = setup();
+  // The inputs first: another model or corpus is the mistake that matters most, and its hash
+  // says so even when every option matches.
+  if (!now.identity.is_null()) {
+    if (was.identity.is_null())
+      fail(path_, "was written without the model's and corpus's hashes (an older langquant), so resuming "
+                  "could mix two models: use a new --db");
+    const struct { const char* key; const char* what; } parts[] = {
+        {"model", "another model (its weights or tensor table differ)"},
+        {"corpus", "another corpus (its text differs)"},
+        {"units", "the same corpus tokenized otherwise (tokenizer, --mode, --ctx or --no-bos differ)"}};
+    for (const auto& p : parts) {
+      const nlohmann::json a = was.identity.value(p.key, nlohmann::json()), b = now.identity.value(p.key, nlohmann::json());
+      if (a != b)
+        fail(path_, std::string("holds results of ") + p.what + ": " + p.key + " hash " +
+                        (a.is_string() ? a.get<std::string>() : a.dump()) + " in the store, " +
+                        (b.is_string() ? b.get<std::string>() : b.dump()) +
+                        " now; refusing to mix them (use another --db, or the inputs it was made with)");
+    }
+  }
   for (const auto& [k, v] : now.scoring.items()) {
     const nlohmann::json old = was.scoring.value(k, nlohmann::json());
     if (old != v)

@@ -13,6 +13,10 @@
 // process created is removed again unless initialize() committed (creating or initializing
 // it failed, e.g. on a full disk, or the run stopped before), so no empty database is left. SQLite errors carry what to do (a damaged
 // file, a full disk).
+//
+// The setup includes the identity of the model and the corpus (hashes, see
+// experiments/run_identity.h); check_same refuses another model or corpus with one line
+// before anything is scored.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -38,6 +42,9 @@ struct SweepSetup {
   nlohmann::json scoring;  // model, corpus and every option that changes a number: must match to resume
   nlohmann::json plans;    // array of {name, plan, description, tags, overhead, size_bytes, bits_per_weight}
   nlohmann::json sweep;    // the experiment (name, description, axes, length_buckets)
+  // {"model": hash, "corpus": hash, "units": hash} (experiments/run_identity.h): a store never
+  // mixes results of two models or corpora. Null in a store written before hashes were kept.
+  nlohmann::json identity;
   std::vector<std::string> languages;
   std::vector<UnitMeta> units;
   std::vector<Piece> pieces;
@@ -49,9 +56,17 @@ struct UnitResult {
   int64_t top1 = 0;
 };
 
+// How the lock message names the other writer and what to do: "another <writer> is writing
+// this database: <advice>".
+struct StoreLabels {
+  std::string writer = "sweep";
+  std::string advice = "wait for it to finish, or use another --db";
+};
+
 class SweepStore {
  public:
-  explicit SweepStore(const std::string& path);  // opens or creates; fails when another store holds it
+  // Opens or creates; fails when another store holds it.
+  explicit SweepStore(const std::string& path, const StoreLabels& labels = {});
   ~SweepStore();
   SweepStore(const SweepStore&) = delete;
   SweepStore& operator=(const SweepStore&) = delete;

@@ -1,0 +1,263 @@
+"""Long runs that survive being stopped, and stores that never mix inputs (issue 13).
+
+* `eval` killed with SIGKILL at seeded random points (and once with SIGTERM) and continued with
+  `--resume` each time writes JSON, CSV and Markdown byte-identical to an uninterrupted run, on
+  the default model and data/sample; its progress file only grows and is gone at the end.
+* A progress file or sweep store refuses, in one line, another model (same shapes, other
+  weights), another corpus, or the same corpus tokenized otherwise; an eval does not silently
+  pick up an old progress file without --resume; a second eval on the same outputs stops.
+* A checkpoint rewritten or truncated under a running job stops it with one line naming the
+  file (size/mtime check between batches, SIGBUS handler inside one), exit 1, no output left.
+"""
+import json
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from bad_input import assert_bad_input
+from checkpoints import make_gpt2
+from conftest import BIN, run_lq
+from gguf_raw import tiny_llama
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "default"
+SAMPLE = ROOT / "data" / "sample"
+EVAL = ["--langs", "en,de,ar,hi", "-p", "none", "--batch-tokens", "512", "--bootstrap", "50", "-t", "1", "-q"]
+
+
+def eval_args(out, *extra, model=MODEL, corpus=SAMPLE):
+    return ["eval", "-m", model, "-c", corpus, *EVAL, "-o", out, *extra]
+
+
+def done_count(db):
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as c:
+            return c.execute("SELECT count(*) FROM done").fetchone()[0]
+    except sqlite3.Error:  # not created yet, or locked mid-commit
+        return -1
+
+
+def leftovers(folder, stem):
+    return sorted(p.name for p in Path(folder).iterdir() if p.name.startswith(stem) and ".tmp." in p.name)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An uninterrupted eval (no --resume): the bytes every resumed run must reproduce."""
+    d = tmp_path_factory.mktemp("ref")
+    run_lq(*eval_args(d / "ref.json"))
+    assert not (d / "ref.json.progress.sqlite").exists(), "a finished eval left its progress file"
+    return d
+
+
+def test_eval_killed_and_resumed_is_byte_identical(reference, tmp_path):
+    out = tmp_path / "k.json"
+    progress = tmp_path / "k.json.progress.sqlite"
+    rng = random.Random(20261203)
+    total = None
+    counts = []
+    # Five SIGKILLs: one during start-up, four when the file holds a random number of finished
+    # batches (plus a few random milliseconds, so kills also land inside a batch or a commit);
+    # then one SIGTERM, then a run to the end.
+    plan = [("kill", 0)] + [("kill", k) for k in sorted(rng.sample(range(1, 20), 4))] + [("term", 21), ("end", None)]
+    for how, target in plan:
+        proc = subprocess.Popen([BIN, *map(str, eval_args(out, "--resume"))], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        if how == "end":
+            assert proc.wait() == 0, proc.stderr.read().decode()
+            break
+        if target == 0:
+            time.sleep(rng.uniform(0.0, 0.3))
+        else:
+            while proc.poll() is None and done_count(progress) < target:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.02))
+        proc.send_signal(signal.SIGKILL if how == "kill" else signal.SIGTERM)
+        rc = proc.wait()
+        err = proc.stderr.read().decode()
+        if rc == 0:  # finished before the signal: nothing left to resume
+            break
+        assert rc == (-signal.SIGKILL if how == "kill" else 130), (rc, err)
+        assert not out.exists(), "a stopped eval left an output file"
+        if how == "term":  # SIGKILL's temporary files are removed by the next run
+            assert leftovers(tmp_path, "k.") == [], leftovers(tmp_path, "k.")
+        counts.append(done_count(progress))
+        if total is None and counts[-1] > 0:
+            with sqlite3.connect(progress) as c:
+                total = 2 * c.execute("SELECT count(*) FROM pieces").fetchone()[0]  # FP and one plan
+    assert counts == sorted(counts), f"the progress file lost finished batches: {counts}"
+    assert total and sum(0 < n < total for n in counts) >= 3, f"too few kills landed mid-run: {counts} of {total}"
+    for ext in [".json", ".csv", ".md"]:
+        assert (tmp_path / f"k{ext}").read_bytes() == (reference / f"ref{ext}").read_bytes(), ext
+    assert not progress.exists(), "a finished eval left its progress file"
+    assert leftovers(tmp_path, "k.") == [], "killed runs' temporary files were not removed"
+
+
+def test_eval_resume_of_a_finished_run_recomputes_nothing(reference, tmp_path):
+    """--resume without a progress file is an ordinary run: same bytes."""
+    run_lq(*eval_args(tmp_path / "r.json", "--resume"))
+    assert (tmp_path / "r.json").read_bytes() == (reference / "ref.json").read_bytes()
+
+
+def kill_after_first_batch(args, progress):
+    proc = subprocess.Popen([BIN, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while proc.poll() is None and done_count(progress) < 2:
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    assert done_count(progress) >= 2
+
+
+def test_eval_does_not_pick_up_old_progress_without_resume(tmp_path):
+    out = tmp_path / "p.json"
+    progress = tmp_path / "p.json.progress.sqlite"
+    kill_after_first_batch(eval_args(out), progress)
+    line = assert_bad_input(run_lq(*eval_args(out), check=False), progress, "interrupted eval run")
+    assert "--resume" in line
+    assert not out.exists() and leftovers(tmp_path, "p.") == []
+
+
+@pytest.fixture(scope="module")
+def other_model(tmp_path_factory):
+    """The default model with one weight changed in the middle of a tensor's sampled window:
+    same config, tensor table and sizes."""
+    d = tmp_path_factory.mktemp("other") / "model"
+    shutil.copytree(MODEL, d)
+    raw = bytearray((d / "model.safetensors").read_bytes())
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    begin, _ = header["transformer.h.0.mlp.c_fc.weight"]["data_offsets"]
+    at = 8 + n + begin + 4096 - 4  # inside the first 4 KiB the identity reads
+    raw[at:at + 4] = (int.from_bytes(raw[at:at + 4], "little") ^ 0x00400000).to_bytes(4, "little")
+    (d / "model.safetensors").write_bytes(bytes(raw))
+    return d
+
+
+def test_eval_progress_of_another_model_is_refused(tmp_path, other_model):
+    out = tmp_path / "m.json"
+    progress = tmp_path / "m.json.progress.sqlite"
+    kill_after_first_batch(eval_args(out), progress)
+    before = progress.read_bytes()
+    line = assert_bad_input(run_lq(*eval_args(out, "--resume", model=other_model), check=False), progress,
+                            "holds results of another model")
+    assert "model hash" in line and "refusing to mix" in line
+    assert progress.read_bytes() == before and not out.exists()
+
+
+def test_eval_progress_of_another_corpus_is_refused(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    out = tmp_path / "c.json"
+    progress = tmp_path / "c.json.progress.sqlite"
+    kill_after_first_batch(eval_args(out, corpus=corpus), progress)
+    # Same number of lines and bytes per language: only the text differs.
+    text = (corpus / "de.txt").read_text(encoding="utf-8")
+    (corpus / "de.txt").write_text(text.replace("e", "a", 1), encoding="utf-8")
+    assert_bad_input(run_lq(*eval_args(out, "--resume", corpus=corpus), check=False), progress,
+                     "holds results of another corpus")
+
+
+def test_eval_second_writer_on_the_same_outputs_stops(tmp_path):
+    out = tmp_path / "w.json"
+    progress = tmp_path / "w.json.progress.sqlite"
+    first = subprocess.Popen([BIN, *map(str, eval_args(out))], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while first.poll() is None and done_count(progress) < 1:
+        time.sleep(0.005)
+    second = run_lq(*eval_args(out, "--resume"), check=False)
+    assert first.wait() == 0, first.stderr.read().decode()
+    assert_bad_input(second, progress, "another eval is writing this database")
+    assert out.exists() and not progress.exists()
+
+
+def test_sweep_store_of_another_model_is_refused(tmp_path, other_model):
+    """Same path, same options, same shapes: only the weights changed between the two runs."""
+    model = tmp_path / "model"
+    shutil.copytree(MODEL, model)
+    db = tmp_path / "s.sqlite"
+    args = ["sweep", "-m", model, "-c", SAMPLE, "--langs", "en,de", "--plan", "base=int8", "--db", db,
+            "--bootstrap", "10", "-t", "1", "-q"]
+    run_lq(*args, "--out", tmp_path / "s1.json")
+    shutil.copy(other_model / "model.safetensors", model / "model.safetensors")
+    before = db.read_bytes()
+    assert_bad_input(run_lq(*args, "--out", tmp_path / "s2.json", check=False), db, "holds results of another model")
+    assert db.read_bytes() == before and not (tmp_path / "s2.json").exists()
+
+
+# A checkpoint changed under a running job ------------------------------------------------------
+
+
+def long_eval(model, out):
+    """About 10 s on one thread: time to change the checkpoint under it."""
+    return subprocess.Popen([BIN, "eval", "-m", str(model), "-c", str(SAMPLE), "-p", "none", "--batch-tokens", "256",
+                             "--bootstrap", "10", "-t", "1", "-q", "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def wait_running(proc, progress):
+    while proc.poll() is None and done_count(progress) < 2:
+        time.sleep(0.01)
+    assert proc.poll() is None, "eval finished before the checkpoint could be changed"
+
+
+def test_checkpoint_rewritten_in_place_under_eval(tmp_path, other_model):
+    model = tmp_path / "model"
+    shutil.copytree(MODEL, model)
+    out = tmp_path / "e.json"
+    proc = long_eval(model, out)
+    wait_running(proc, tmp_path / "e.json.progress.sqlite")
+    # In place (same inode, same size), as `cp` over a file or a download tool would.
+    with open(model / "model.safetensors", "r+b") as f:
+        f.write((other_model / "model.safetensors").read_bytes())
+    proc.wait()
+    line = assert_bad_input(subprocess.CompletedProcess([], proc.returncode, "", proc.stderr.read()),
+                            model / "model.safetensors", "changed on disk while langquant was reading it")
+    assert "mix two checkpoints" in line
+    assert not out.exists() and leftovers(tmp_path, "e.") == []
+
+
+def test_checkpoint_truncated_under_eval(tmp_path):
+    model = tmp_path / "model"
+    shutil.copytree(MODEL, model)
+    out = tmp_path / "t.json"
+    proc = long_eval(model, out)
+    wait_running(proc, tmp_path / "t.json.progress.sqlite")
+    st = model / "model.safetensors"
+    with open(st, "r+b") as f:
+        f.truncate(st.stat().st_size // 2)
+    proc.wait()
+    err = proc.stderr.read()
+    done = subprocess.CompletedProcess([], proc.returncode, "", err)
+    # Between batches the size check answers; inside one, the SIGBUS handler: either way one line.
+    assert proc.returncode == 1, (proc.returncode, err)
+    line = assert_bad_input(done, st, "")
+    assert "changed on disk" in line or "became shorter" in line, line
+    assert not out.exists() and leftovers(tmp_path, "t.") == []
+
+
+def test_gguf_truncated_under_score(tmp_path):
+    """score reads a GGUF's weights in place from the mapping and checks nothing between
+    batches: a truncation inside the run reaches the SIGBUS handler (or, if every page it
+    needs was read before, the run ends normally), never a silent signal death."""
+    path = tiny_llama(d=256, ff=1024, layers=4, heads=4).write(tmp_path / "m.gguf")
+    text = tmp_path / "t.txt"
+    text.write_text("the cat the mat the hat\n" * 4000, encoding="utf-8")
+    out = tmp_path / "s.jsonl"
+    proc = subprocess.Popen([BIN, "score", "-m", str(path), "-f", str(text), "-o", str(out), "-q", "-t", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    assert proc.poll() is None, "score finished before the file could be truncated"
+    with open(path, "r+b") as f:
+        f.truncate(4096)
+    rc = proc.wait()
+    err = proc.stderr.read()
+    assert rc in (0, 1), (rc, err)
+    if rc == 1:
+        assert_bad_input(subprocess.CompletedProcess([], rc, "", err), path, "became shorter")
+        assert not out.exists()
+    assert leftovers(tmp_path, "s.") == []
