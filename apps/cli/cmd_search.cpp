@@ -54,6 +54,7 @@ void run_search_cmd(const SearchCmdArgs& a) {
                 chk.info.overhead, objective_name(job.target.kind).c_str(), chk.objective.value,
                 chk.objective.lo, chk.objective.hi, chk.unstable ? " (unstable)" : "");
   report += b;
+  if (job.target.kind == ObjectiveKind::MaxDeltaBpbGap) report += "Worst language: " + chk.worst_lang + "\n";
   report += meets ? "Target met: yes\n"
            : chk.unstable ? "Target met: NO (unstable: the reference's degradation interval contains 0)\n"
                           : "Target met: NO (the best plan found within the budget is given)\n";
@@ -76,7 +77,9 @@ void register_search(CLI::App& app) {
       "(--groups: layers = each block, layer-components = each block's attention/mlp, components =\n"
       "embeddings/attention/mlp/output, biases, norms), each kept at --keep over --base. Objectives:\n"
       "lr_disparity (mean over group 'lr' of degradation / the reference's), delta_bpb_gap (group mean\n"
-      "delta_bpb minus the reference's), max_kl (worst language's KL(FP||plan) per token).\n"
+      "delta_bpb minus the reference's), max_kl (worst language's KL(FP||plan) per token),\n"
+      "max_delta_bpb_gap (max over every language but --ref of its delta_bpb minus the reference's:\n"
+      "'max_delta_bpb_gap<=0.05' keeps every language within 0.05 bits per byte of --ref).\n"
       "greedy adds the group with the largest objective drop per unit of overhead (or, once some meet\n"
       "the target, the cheapest that does); beam keeps --width sets per size and returns the cheapest\n"
       "set meeting the target. Racing: each step's candidates are scored on doubling prefixes of the\n"

@@ -33,7 +33,7 @@ SearchJob open_search(const SearchArgs& a, std::vector<TensorGroup> groups) {
       if (m == j.codes[l]) spec.group.push_back(static_cast<int>(l));
   }
   if (spec.reference < 0) fail(a.corpus, "the corpus has no reference language '" + a.ref + "' (--ref)");
-  if (spec.kind != ObjectiveKind::MaxKl && spec.group.empty())
+  if (uses_group(spec.kind) && spec.group.empty())
     fail(a.corpus, "no language of group 'lr' in the corpus (give one with --group lr=...)");
 
   UnitOptions uo;

@@ -17,7 +17,10 @@ Target parse_target(const std::string& text) {
   if (name == "lr_disparity") t.kind = ObjectiveKind::LrDisparity;
   else if (name == "delta_bpb_gap") t.kind = ObjectiveKind::DeltaBpbGap;
   else if (name == "max_kl") t.kind = ObjectiveKind::MaxKl;
-  else fail("--target " + text, "unknown objective '" + name + "' (lr_disparity, delta_bpb_gap, max_kl)");
+  else if (name == "max_delta_bpb_gap") t.kind = ObjectiveKind::MaxDeltaBpbGap;
+  else
+    fail("--target " + text,
+         "unknown objective '" + name + "' (lr_disparity, delta_bpb_gap, max_kl, max_delta_bpb_gap)");
   const std::string v = text.substr(at + 2);
   size_t used = 0;
   try {
@@ -35,9 +38,12 @@ std::string objective_name(ObjectiveKind k) {
     case ObjectiveKind::LrDisparity: return "lr_disparity";
     case ObjectiveKind::DeltaBpbGap: return "delta_bpb_gap";
     case ObjectiveKind::MaxKl: return "max_kl";
+    case ObjectiveKind::MaxDeltaBpbGap: return "max_delta_bpb_gap";
   }
   return "?";
 }
+
+bool uses_group(ObjectiveKind k) { return k == ObjectiveKind::LrDisparity || k == ObjectiveKind::DeltaBpbGap; }
 
 std::string target_text(const Target& t) {
   char b[64];
@@ -91,6 +97,13 @@ double objective(const std::vector<Sums>& s, const ObjectiveSpec& spec) {
       acc = -INFINITY;
       for (const auto& x : s) acc = std::max(acc, x.kl / x.tokens);
       return acc;
+    case ObjectiveKind::MaxDeltaBpbGap:
+      // Within a replicate the maximum is taken afresh, so the interval covers a change of the
+      // worst language between resamples.
+      acc = -INFINITY;
+      for (size_t l = 0; l < s.size(); ++l)
+        if (static_cast<int>(l) != spec.reference) acc = std::max(acc, delta_bpb(s[l]) - delta_bpb(ref));
+      return acc;
   }
   return NAN;
 }
@@ -98,8 +111,10 @@ double objective(const std::vector<Sums>& s, const ObjectiveSpec& spec) {
 }  // namespace
 
 ObjectiveSample objective_sample(const std::vector<LanguageUnits>& langs, const ObjectiveSpec& spec) {
-  if (spec.kind != ObjectiveKind::MaxKl && spec.group.empty())
+  if (uses_group(spec.kind) && spec.group.empty())
     fail("search objective", "the language group is empty (no low-resource language in the corpus?)");
+  if (spec.kind == ObjectiveKind::MaxDeltaBpbGap && langs.size() < 2)
+    fail("search objective", "max_delta_bpb_gap needs a language besides the reference");
   ObjectiveSample out;
   std::vector<Sums> s(langs.size());
   std::vector<double> ref_deg;
@@ -121,6 +136,21 @@ ObjectiveSample objective_sample(const std::vector<LanguageUnits>& langs, const 
     }
   }
   return out;
+}
+
+int worst_language(const std::vector<LanguageUnits>& langs, const ObjectiveSpec& spec) {
+  if (uses_group(spec.kind)) return -1;
+  std::vector<Sums> s;
+  for (const auto& l : langs) s.push_back(sums(l, resample_counts(spec.seed, -1, l.tokens.size())));
+  int worst = -1;
+  double w = -INFINITY;
+  for (size_t l = 0; l < s.size(); ++l) {
+    const bool kl = spec.kind == ObjectiveKind::MaxKl;
+    if (!kl && static_cast<int>(l) == spec.reference) continue;
+    const double v = kl ? s[l].kl / s[l].tokens : delta_bpb(s[l]);
+    if (v > w) w = v, worst = static_cast<int>(l);
+  }
+  return worst;
 }
 
 }  // namespace lq::experiments

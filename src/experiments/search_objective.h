@@ -8,6 +8,8 @@
 //   delta_bpb_gap  mean over the group of delta_bpb_l - delta_bpb_ref,
 //                  delta_bpb = (NLL_plan - NLL_fp) / (bytes ln 2)
 //   max_kl         max over all languages of KL(FP || plan) per token (nats)
+//   max_delta_bpb_gap  max over every language but the reference of delta_bpb_l - delta_bpb_ref:
+//                  "every language within X bits per byte of the reference" (the group is not used)
 #pragma once
 #include <cstdint>
 #include <string>
@@ -15,17 +17,20 @@
 
 namespace lq::experiments {
 
-enum class ObjectiveKind { LrDisparity, DeltaBpbGap, MaxKl };
+enum class ObjectiveKind { LrDisparity, DeltaBpbGap, MaxKl, MaxDeltaBpbGap };
 
 struct Target {
   ObjectiveKind kind = ObjectiveKind::LrDisparity;
   double bound = 1.5;  // met when objective <= bound
 };
 
-// "lr_disparity<=1.5", "delta_bpb_gap<=0.05", "max_kl<=0.1"; throws naming the text.
+// "lr_disparity<=1.5", "delta_bpb_gap<=0.05", "max_kl<=0.1", "max_delta_bpb_gap<=0.05"; throws
+// naming the text.
 Target parse_target(const std::string& text);
 std::string objective_name(ObjectiveKind k);
 std::string target_text(const Target& t);
+// Whether the objective averages over the language group 'lr' (lr_disparity, delta_bpb_gap).
+bool uses_group(ObjectiveKind k);
 
 // One language's units, for one candidate: per unit tokens, bytes, NLL at FP and under the
 // candidate (nats, summed) and summed KL(FP || candidate).
@@ -53,6 +58,10 @@ struct ObjectiveSpec {
 };
 
 ObjectiveSample objective_sample(const std::vector<LanguageUnits>& langs, const ObjectiveSpec& spec);
+
+// The language whose term is largest at the point estimate (max_kl: KL per token; max_delta_bpb_gap:
+// delta_bpb, the reference excluded); -1 for the group objectives.
+int worst_language(const std::vector<LanguageUnits>& langs, const ObjectiveSpec& spec);
 
 // Resample counts of n units in replicate r (deterministic in seed, r, n).
 std::vector<uint32_t> resample_counts(uint64_t seed, int r, size_t n);

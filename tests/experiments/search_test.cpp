@@ -8,6 +8,7 @@
 
 #include "eval/comparison.h"
 #include "experiments/search.h"
+#include "experiments/search_output.h"
 
 namespace lq::experiments {
 namespace {
@@ -245,6 +246,84 @@ TEST(Search, ObjectivePointsEqualComparePlans) {
   EXPECT_EQ(mk.reps.size(), 50u);
   const Interval iv = interval_of(mk, 0.95);
   EXPECT_LT(iv.lo, iv.hi);
+  // max_delta_bpb_gap: the largest row delta_bpb minus en's, over every language but en (the
+  // group {fi, tr} plays no part: de counts too).
+  spec.kind = ObjectiveKind::MaxDeltaBpbGap;
+  spec.group.clear();
+  double en_d = 0, gap = -INFINITY;
+  for (const auto& row : cmp.rows)
+    if (row.plan == "p" && row.lang == "en") en_d = row.delta_bpb.value;
+  std::string worst;
+  for (const auto& row : cmp.rows)
+    if (row.plan == "p" && row.lang != "en" && row.delta_bpb.value - en_d > gap)
+      gap = row.delta_bpb.value - en_d, worst = row.lang;
+  const ObjectiveSample mg = objective_sample(lu, spec);
+  EXPECT_NEAR(mg.point, gap, 1e-12);
+  EXPECT_EQ(lu[static_cast<size_t>(worst_language(lu, spec))].lang, worst);
+  const Interval gi = interval_of(mg, 0.95);
+  EXPECT_LT(gi.lo, gi.hi);
+}
+
+// One unit per language with a chosen delta_bpb: bytes 1000, NLL rising by d * 1000 * ln 2.
+LanguageUnits with_delta_bpb(const std::string& lang, double d) {
+  return {lang, {250}, {1000}, {900}, {900 + d * 1000 * std::log(2.0)}, {1}};
+}
+
+TEST(Search, MaxDeltaBpbGapByHand) {
+  // delta_bpb: en 0.10, fi 0.35, tr 0.20, de 0.05. Against en the worst is fi, 0.25 bits above.
+  const std::vector<LanguageUnits> lu = {with_delta_bpb("en", 0.10), with_delta_bpb("fi", 0.35),
+                                         with_delta_bpb("tr", 0.20), with_delta_bpb("de", 0.05)};
+  ObjectiveSpec spec;
+  spec.kind = ObjectiveKind::MaxDeltaBpbGap;
+  spec.reference = 0;
+  spec.replicates = 0;
+  EXPECT_NEAR(objective_sample(lu, spec).point, 0.25, 1e-12);
+  EXPECT_EQ(worst_language(lu, spec), 1);
+  // The reference is configurable and never its own competitor: against fi (the worst) every
+  // gap is negative, and the largest is tr's, 0.20 - 0.35.
+  spec.reference = 1;
+  EXPECT_NEAR(objective_sample(lu, spec).point, -0.15, 1e-12);
+  EXPECT_EQ(worst_language(lu, spec), 2);
+  // A target is met only at or above the worst gap.
+  spec.reference = 0;
+  SearchStep st;
+  st.objective = {objective_sample(lu, spec).point, 0.2, 0.3};
+  EXPECT_FALSE(st.meets(parse_target("max_delta_bpb_gap<=0.2")));
+  EXPECT_TRUE(st.meets(parse_target("max_delta_bpb_gap<=0.2501")));
+  // The reference alone has nothing to compare.
+  EXPECT_ANY_THROW(objective_sample({lu[0]}, spec));
+}
+
+TEST(Search, MaxDeltaBpbGapTakesTheMaximumInEveryReplicate) {
+  // Two units per language; which language is worst depends on the resample, so each replicate
+  // must be the maximum of that replicate's gaps, not the gap of the point estimate's worst.
+  const double l2 = std::log(2.0);
+  LanguageUnits en{"en", {10, 10}, {100, 100}, {50, 50}, {50 + 0.1 * 100 * l2, 50 + 0.1 * 100 * l2}, {0, 0}};
+  LanguageUnits fi{"fi", {10, 10}, {100, 100}, {50, 50}, {50 + 0.9 * 100 * l2, 50}, {0, 0}};
+  LanguageUnits tr{"tr", {10, 10}, {100, 100}, {50, 50}, {50, 50 + 0.8 * 100 * l2}, {0, 0}};
+  ObjectiveSpec spec;
+  spec.kind = ObjectiveKind::MaxDeltaBpbGap;
+  spec.reference = 0;
+  spec.replicates = 64;
+  const ObjectiveSample s = objective_sample({en, fi, tr}, spec);
+  EXPECT_NEAR(s.point, 0.45 - 0.1, 1e-12);  // fi: (0.9 + 0) / 2
+  ASSERT_EQ(s.reps.size(), 64u);
+  bool tr_worst_somewhere = false;
+  for (int r = 0; r < 64; ++r) {
+    const auto c = resample_counts(spec.seed, r, 2);  // the same draw for all three languages
+    const double f = 0.9 * c[0] / 2.0, t = 0.8 * c[1] / 2.0;
+    EXPECT_NEAR(s.reps[static_cast<size_t>(r)], std::max(f, t) - 0.1, 1e-12) << r;
+    tr_worst_somewhere |= t > f;
+  }
+  EXPECT_TRUE(tr_worst_somewhere);
+}
+
+TEST(Search, PlanTomlKeepsALlamaMixtureBase) {
+  // A search over --base Q4_0 (llama.cpp's mixture: norms F32, tied embedding Q8_0) must write
+  // that base, not the mixture's default format q4_0, which quantizes every tensor.
+  const std::string toml = plan_toml("search", "base=Q4_0; keep fp16 layers=0", {"c"});
+  EXPECT_NE(toml.find("base = \"Q4_0\""), std::string::npos) << toml;
+  EXPECT_NE(plan_toml("search", "base=q4_0", {}).find("base = \"q4_0\""), std::string::npos);
 }
 
 TEST(Search, LrDisparityUnstableWhenReferenceUnchanged) {
@@ -271,6 +350,8 @@ TEST(Search, ParseTarget) {
   EXPECT_EQ(parse_target("lr_disparity<=1.5").kind, ObjectiveKind::LrDisparity);
   EXPECT_DOUBLE_EQ(parse_target("delta_bpb_gap <= 0.05").bound, 0.05);
   EXPECT_EQ(parse_target("max_kl<=0.1").kind, ObjectiveKind::MaxKl);
+  EXPECT_EQ(parse_target("max_delta_bpb_gap<=0.05").kind, ObjectiveKind::MaxDeltaBpbGap);
+  EXPECT_EQ(target_text(parse_target("max_delta_bpb_gap <= 0.05")), "max_delta_bpb_gap<=0.05");
   EXPECT_ANY_THROW(parse_target("lr_disparity<1.5"));
   EXPECT_ANY_THROW(parse_target("speed<=1"));
   EXPECT_ANY_THROW(parse_target("max_kl<=abc"));
