@@ -17,14 +17,18 @@ void register_export(CLI::App& app) {
       "the plan resolves to (llama.cpp mixtures with their fallbacks, whole tensors kept at other types, the\n"
       "plan's imatrix), holding exactly the simulated values, with the source GGUF's metadata and tokenizer.\n"
       "A plan the target cannot express (single elements kept by top=/random=, int formats, 1-D tensors not\n"
-      "F32) is refused, naming the rule. The file appears whole or not at all.\n\n" +
+      "F32) is refused, naming the rule. The file appears whole or not at all.\n"
+      "--to llama-quantize: --out F.sh, a shell script with the llama-quantize command that writes the same\n"
+      "GGUF (F.gguf) from the same source: the mixture, --pure / --output-tensor-type / --token-embedding-type,\n"
+      "F.tensor-types.txt (--tensor-type-file: one exact override per tensor a rule sets) and F.imatrix.gguf\n"
+      "(--imatrix: the plan's importance matrix, mixed as the plan says). Needs a mixture base (Q4_K_M ...).\n\n" +
           quant::plan_help());
   cmd->add_option("plan", spec->plan, "A preset name, a plan file (.toml or .json) or a one-line plan, e.g. "
                                       "'base=Q4_K_M; keep q8_0 layers=0,-1; imatrix=im.gguf:balanced'")
       ->required();
   cmd->add_option("--model,-m", spec->model, "Source model: a GGUF file (F16/F32 for llama-quantize's bytes)")
       ->required();
-  cmd->add_option("--to", spec->to, "Target: gguf")->check(CLI::IsMember(exporter::export_targets()));
+  cmd->add_option("--to", spec->to, "Target: gguf (default) or llama-quantize")->check(CLI::IsMember(exporter::export_targets()));
   cmd->add_option("--out,-o", spec->out, "File to write")->required();
   cmd->add_option("--base", spec->base, "Base format of a preset (default int4)");
   cmd->add_option("--keep", spec->keep, "Format a preset keeps its protected parts at (default fp16)");
@@ -32,6 +36,14 @@ void register_export(CLI::App& app) {
   cmd->callback([spec, compute] {
     apply_threads(*compute);
     const auto r = exporter::export_plan(*spec);
+    if (spec->to == "llama-quantize") {
+      const auto& q = r.llama_quantize;
+      std::printf("wrote %s: %s\n  %s\n", q.script.c_str(), r.plan_line.c_str(), q.command.c_str());
+      if (!q.tensor_types.empty())
+        std::printf("  %s: %lld overrides\n", q.tensor_types.c_str(), static_cast<long long>(q.overrides));
+      if (!q.imatrix.empty()) std::printf("  %s: the plan's importance matrix\n", q.imatrix.c_str());
+      return;
+    }
     std::printf("wrote %s (%llu bytes): %s\n", spec->out.c_str(), static_cast<unsigned long long>(r.gguf.file_bytes),
                 r.plan_line.c_str());
     std::printf("  %lld tensors: %lld in the plan's types (%lld with importance weights), %lld copied as stored\n",

@@ -8,7 +8,7 @@
 namespace lq::exporter {
 
 const std::vector<std::string>& export_targets() {
-  static const std::vector<std::string> t = {"gguf"};
+  static const std::vector<std::string> t = {"gguf", "llama-quantize"};
   return t;
 }
 
@@ -25,7 +25,8 @@ ExportResult export_plan(const ExportSpec& spec) {
   ExportResult res;
   res.plan_line = quant::plan_to_line(plan);
   res.model = spec.model;
-  res.gguf = export_gguf(*model, rp, spec.out);
+  if (spec.to == "gguf") res.gguf = export_gguf(*model, rp, spec.out);
+  else res.llama_quantize = export_llama_quantize(*model, rp, spec.out);
   return res;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "export/gguf_export.h"
+#include "export/llama_quantize_export.h"
 
 namespace lq::exporter {
 
@@ -20,6 +21,7 @@ struct ExportResult {
   std::string plan_line;     // the plan as resolved, in one-line form
   std::string model;
   GgufExportSummary gguf;    // target gguf
+  LlamaQuantizeExport llama_quantize;  // target llama-quantize
 };
 
 // The targets `--to` accepts.

@@ -36,13 +36,21 @@ def ggml_type(name):
     return int(getattr(gguf.GGMLQuantizationType, name.upper()))
 
 
-def quantize(src, dst, mixture, overrides=(), imatrix=None, nthread=2):
+def quantize(src, dst, mixture, overrides=(), imatrix=None, nthread=2, pure=False, output_type=None,
+             token_embd_type=None, allow_requantize=False):
     """llama_model_quantize(src -> dst) with ftype LLAMA_FTYPE_MOSTLY_<mixture>.
     overrides: (regex, type name) pairs as --tensor-type gives them; imatrix: {tensor name:
-    float32 column weights} (what llama-quantize derives from an imatrix file)."""
+    float32 column weights} (what llama-quantize derives from an imatrix file); the rest as
+    llama-quantize's --pure, --output-tensor-type, --token-embedding-type, --allow-requantize."""
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{mixture}")
     params.nthread = nthread
+    params.pure = pure
+    params.allow_requantize = allow_requantize
+    if output_type is not None:
+        params.output_tensor_type = ggml_type(output_type)
+    if token_embd_type is not None:
+        params.token_embedding_type = ggml_type(token_embd_type)
     keep = []  # the C arrays must outlive the call
     if overrides:
         arr = (llama_cpp.llama_model_tensor_override * (len(overrides) + 1))()
@@ -92,3 +100,47 @@ def write_imatrix(path, sums, count, datasets=("synthetic",)):
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
     w.close()
+
+
+def imatrix_weights(path):
+    """What llama-quantize loads from an imatrix file: per tensor in_sum2 / count in float32
+    (all ones for a matrix that saw no token)."""
+    r = gguf.GGUFReader(str(path))
+    t = {x.name: np.asarray(x.data, dtype=np.float32) for x in r.tensors}
+    out = {}
+    for name, s in t.items():
+        if name.endswith(".in_sum2"):
+            base = name[: -len(".in_sum2")]
+            c = np.float32(t[base + ".counts"].reshape(-1)[0])
+            out[base] = (s.reshape(-1) / c).astype(np.float32) if c > 0 else np.ones(s.size, np.float32)
+    return out
+
+
+def run_script(script, src, dst):
+    """Runs a `langquant export --to llama-quantize` script's command through llama_model_quantize:
+    its options, --tensor-type-file and --imatrix parsed as llama-quantize parses them, on src -> dst."""
+    import shlex
+    line = next(l for l in open(script, encoding="utf-8") if l.startswith("exec "))
+    words = shlex.split(line)[2:-1]  # drop exec, the program and "$@"
+    kw, i = {}, 0
+    while words[i].startswith("--"):
+        opt = words[i]
+        if opt == "--pure":
+            kw["pure"] = True
+        elif opt == "--allow-requantize":
+            kw["allow_requantize"] = True
+        elif opt == "--output-tensor-type":
+            kw["output_type"], i = words[i + 1], i + 1
+        elif opt == "--token-embedding-type":
+            kw["token_embd_type"], i = words[i + 1], i + 1
+        elif opt == "--imatrix":
+            kw["imatrix"], i = imatrix_weights(words[i + 1]), i + 1
+        elif opt == "--tensor-type-file":
+            kw["overrides"] = [tuple(w.rsplit("=", 1)) for w in open(words[i + 1], encoding="utf-8").read().split()]
+            i += 1
+        else:
+            raise AssertionError(f"unexpected llama-quantize option {opt}")
+        i += 1
+    _src, _dst, mixture = words[i:]
+    quantize(src, dst, mixture, **kw)
+    return words

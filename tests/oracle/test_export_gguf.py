@@ -65,7 +65,7 @@ def _export(plan, model, out, *extra):
 
 CASES = {
     "smollm2_gguf": ["Q4_K_M", "Q8_0", "Q3_K_M"],
-    "gemma3_gguf": ["Q4_K_M", "Q8_0", "Q3_K_M"],
+    "gemma3_gguf": ["Q4_K_M", "Q3_K_M"],  # Q8_0 on SmolLM2 only (CI time)
 }
 
 
@@ -127,8 +127,34 @@ def test_gemma3_with_an_imatrix_is_byte_identical(f16_models, tmp_path):
     _assert_identical(ours, ref, "Gemma 3 Q4_K_M with an imatrix")
 
 
-def _logits(path, tokens):
+def test_llama_quantize_script_writes_the_gguf_export(f16_models, tmp_path):
+    # The script's command (overrides file, output type, a mixed imatrix file) through llama.cpp
+    # gives the same tensors as the gguf export of the plan.
+    f16 = f16_models("smollm2_gguf")
+    for lang, seed in (("en", 3), ("ar", 4)):
+        _synthetic_imatrix(tmp_path / f"im.{lang}.gguf", f16, seed)
+    plan = ("base=Q4_K_M; keep q8_0 layers=0,-1; keep q6_k name=blk.*.ffn_up.weight; output_tensor_type=q8_0; "
+            f"imatrix={tmp_path / 'im.gguf'}:en=0.7,ar=0.3")
+    script = tmp_path / "plan.sh"
+    run_lq("export", plan, "--model", f16, "--to", "llama-quantize", "--out", script)
+    words = lq_llama.run_script(script, f16, tmp_path / "llama.gguf")
+    assert "--imatrix" in words and "--tensor-type-file" in words and "--output-tensor-type" in words, words
+    assert (tmp_path / "plan.tensor-types.txt").exists() and (tmp_path / "plan.imatrix.gguf").exists()
+    _export(plan, f16, tmp_path / "lq.gguf")
+    _assert_identical(tmp_path / "lq.gguf", tmp_path / "llama.gguf", "llama-quantize script vs gguf export")
+    # A plan without a mixture is refused for this target, naming the base.
+    p = run_lq("export", "base=q4_0; keep fp32 kind=norm", "--model", f16, "--to", "llama-quantize",
+               "--out", tmp_path / "x.sh", check=False)
+    assert p.returncode != 0 and "base=q4_0" in p.stderr and "llama-quantize" in p.stderr, p.stderr
+    assert not (tmp_path / "x.sh").exists()
+
+
+TEXT = b"Quantized models forget some languages more than others: \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d, hello."
+
+
+def _logits(path):
     m = llama_cpp.Llama(model_path=str(path), n_ctx=64, n_threads=2, logits_all=True, verbose=False)
+    tokens = m.tokenize(TEXT)
     m.eval(tokens)
     out = np.array(m.scores[: len(tokens)], dtype=np.float32)
     del m
@@ -141,10 +167,9 @@ def test_llama_cpp_loads_the_export(f16_models, tmp_path, fixture):
     ours, ref = tmp_path / "lq.gguf", tmp_path / "llama.gguf"
     _export("base=Q4_K_M; keep q8_0 layers=0", f16, ours)
     lq_llama.quantize(f16, ref, "Q4_K_M", overrides=[(r"blk\.0\.", "q8_0")])
-    tokens = [2, 651, 6037, 576, 6081, 603, 7127, 235265, 714, 1546, 4034]
-    got = _logits(ours, tokens)
-    assert np.isfinite(got).all() and got.std() > 0.1
-    np.testing.assert_array_equal(got, _logits(ref, tokens))
+    got = _logits(ours)
+    assert len(got) >= 8 and np.isfinite(got).all() and got.std() > 0.1
+    np.testing.assert_array_equal(got, _logits(ref))
 
 
 @pytest.mark.parametrize("plan,rule", [
