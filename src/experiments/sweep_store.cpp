@@ -28,6 +28,17 @@ constexpr const char* kFormat = "langquant-sweep-1";
       fail(path, "not a langquant sweep database (" + msg + ")");
     case SQLITE_FULL:
       fail(path, msg + ": free some space, then run the same command again to resume (finished pieces are kept)");
+    case SQLITE_IOERR: {
+      // SQLite says only "disk I/O error"; the system's reason is what the user can act on
+      // (EFBIG: a file size limit, ulimit -f; EIO: a failing disk). SQLite often no longer
+      // knows the errno by the time it reports a failed write.
+      const int err = sqlite3_system_errno(db);
+      const std::string why = err ? std::string(" (") + std::strerror(err) + ")"
+                              : sqlite3_extended_errcode(db) == SQLITE_IOERR_WRITE
+                                  ? " while writing (a full disk, a file size limit, or a failing disk)"
+                                  : "";
+      fail(path, msg + why + ": fix that, then run the same command again to resume (finished pieces are kept)");
+    }
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       fail(path, msg + ": another process is using this sweep database");
