@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "experiments/search_job.h"
@@ -140,6 +141,8 @@ void run_recommend(const RecommendArgs& a) {
     file->commit();
   }
   std::cout << md;
+  // Outputs are written either way; the status tells scripts whether the target was met.
+  if (!meets) throw ExitWith{kExitTargetMissed};
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "experiments/search_job.h"
@@ -65,6 +66,8 @@ void run_search_cmd(const SearchCmdArgs& a) {
   if (!file.stream().flush()) fail(a.out, "write failed (disk full?)");
   file.commit();
   std::cout << report;
+  // Outputs are written either way; the status tells scripts whether the target was met.
+  if (!meets) throw ExitWith{kExitTargetMissed};
 }
 
 }  // namespace
