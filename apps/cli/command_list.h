@@ -13,6 +13,7 @@ inline void register_all(CLI::App& app) {
   register_eval(app);
   register_plan(app);
   register_export(app);
+  register_verify_export(app);
   register_sweep(app);
   register_correlate(app);
   register_stats(app);

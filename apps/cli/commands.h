@@ -36,5 +36,6 @@ void register_search(CLI::App& app);
 void register_recommend(CLI::App& app);
 void register_imatrix(CLI::App& app);
 void register_export(CLI::App& app);
+void register_verify_export(CLI::App& app);
 
 }  // namespace lq::cli
