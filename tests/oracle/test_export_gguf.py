@@ -225,3 +225,17 @@ def test_verify_export_scores_the_file_beside_the_simulation(smollm2_gguf, tmp_p
     p = run_lq("verify-export", "base=fp32", "--model", smollm2_gguf, "--gguf", f32, "--corpus",
                shared / "corpora" / "ud-pud", "--python", "/nonexistent/python", check=False)
     assert p.returncode != 0 and "cannot import llama_cpp" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_plan_show_names_the_imatrix(smollm2_gguf, tmp_path):
+    im = tmp_path / "im.gguf"
+    weights = _synthetic_imatrix(im, smollm2_gguf, seed=5)
+    import json
+    j = json.loads(run_lq("plan", "show", f"base=Q4_K_M; imatrix={im}", "--model", smollm2_gguf, "--json").stdout)
+    assert j["plan"]["imatrix"] == str(im)
+    marked = {t["canonical"] for t in j["tensors"] if t["imatrix"]}
+    assert marked == set(weights), sorted(marked ^ set(weights))  # every blk.* matrix, nothing else
+    assert len({t["imatrix_hash"] for t in j["tensors"] if t["imatrix"]}) == len(marked)
+    text = run_lq("plan", "show", f"base=Q4_K_M; imatrix={im}", "--model", smollm2_gguf).stdout
+    assert f"imatrix {im}: importance weights on {len(weights)} tensors" in text
+    assert text.count("+imatrix") == len(weights)
