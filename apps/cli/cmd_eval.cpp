@@ -155,6 +155,7 @@ void run_eval(const EvalArgs& a) {
     rep.n_ctx = units.n_ctx;
     rep.bos = units.bos;
     rep.replicates = a.bootstrap;
+    rep.truncated = units.truncated;
     rep.plans = infos;
     rep.comparison = compare_plans(scores, names, co);
     md = comparison_markdown(rep);

@@ -47,6 +47,7 @@ nlohmann::json comparison_json(const ComparisonReport& r) {
   j["mode"] = r.mode;
   j["n_ctx"] = r.n_ctx;
   j["bos"] = r.bos;
+  if (r.truncated) j["truncated_units"] = r.truncated;
   j["reference_language"] = r.reference;
   j["interval"] = "95% paired percentile bootstrap over units, " + std::to_string(r.replicates) + " replicates";
   for (const auto& p : r.plans)
@@ -113,6 +114,10 @@ std::string comparison_markdown(const ComparisonReport& r) {
                    ". Intervals: 95% paired bootstrap (" + std::to_string(r.replicates) +
                    " replicates); 'unstable' = the reference's degradation interval contains 0, so the ratio is "
                    "not a number.\n\n";
+  if (r.truncated)
+    md += std::to_string(r.truncated) + " sentence" + (r.truncated == 1 ? " was" : "s were") +
+          " longer than the context and cut to it: only their first " + std::to_string(r.n_ctx) +
+          " tokens were scored.\n\n";
   md += "## Strategies (group `" + r.primary_group + "`)\n\n";
   md += "| strategy | overhead | size | bits/weight | LR disparity | LR delta_bpb gap | LR KL |\n"
         "|---|---:|---:|---:|---:|---:|---:|\n";

@@ -22,6 +22,10 @@ struct ComparisonReport {
   int64_t n_ctx = 0;
   bool bos = false;
   int replicates = 0;
+  // Sentences cut to the context (only their first n_ctx tokens were scored). Written only
+  // when not 0, as "truncated_units" and a Markdown line, so that outputs without any cut keep
+  // their bytes.
+  int64_t truncated = 0;
   std::vector<PlanInfo> plans;  // same order as the comparison's sets (FP first)
   Comparison comparison;
 };

@@ -13,6 +13,16 @@ namespace lq {
 namespace fs = std::filesystem;
 namespace {
 
+// Every command scores every sentence it is given, so a corpus far beyond any evaluation set
+// (FLORES: 1,012 sentences per language) would run for days: it is refused while reading, at
+// once, rather than after minutes of tokenization.
+constexpr size_t kMaxSentencesPerLanguage = 1000000;
+
+[[noreturn]] void too_many_sentences(const std::string& path) {
+  fail(path, "more than " + std::to_string(kMaxSentencesPerLanguage) +
+                 " sentences in one language (langquant scores every one): take a sample, e.g. head -n 100000");
+}
+
 std::vector<std::string> split_lines(const std::string& path, const std::string& text, bool conllu) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -28,6 +38,7 @@ std::vector<std::string> split_lines(const std::string& path, const std::string&
       line.erase(0, kPrefix.size());
     }
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (out.size() == kMaxSentencesPerLanguage) too_many_sentences(path);
     out.push_back(std::move(line));
   }
   return out;
@@ -43,6 +54,7 @@ void add_file(std::map<std::string, LanguageText>& langs, const std::string& cod
   auto sentences = split_lines(path, read_file(path), conllu);
   if (sentences.empty()) fail(path, conllu ? "no '# text = ' lines" : "no sentences (file is empty)");
   LanguageText& lt = langs[code];
+  if (lt.sentences.size() + sentences.size() > kMaxSentencesPerLanguage) too_many_sentences(path);
   lt.code = code;
   lt.sources.push_back(path);
   for (auto& s : sentences) lt.sentences.push_back(std::move(s));

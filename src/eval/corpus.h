@@ -22,7 +22,8 @@ struct Corpus {
 };
 
 // Loads and validates a corpus; `only` selects languages by code (empty: all). Errors name the
-// file and line: unreadable paths, no language files, empty languages, invalid UTF-8.
+// file and line: unreadable paths, no language files, empty languages, invalid UTF-8, more
+// than 1,000,000 sentences in one language.
 Corpus load_corpus(const std::string& path, const std::vector<std::string>& only = {});
 
 // Parses "name=a,b,c" group definitions.

@@ -15,6 +15,9 @@ namespace {
 // A {"token": id} object, ids checked to be non-negative 32-bit integers.
 StringMap<int32_t> read_vocab(const Json& vocab, const JsonPlace& place) {
   if (!vocab.is_object()) place.fail("expected an object of token: id");
+  if (vocab.size() > kMaxVocabEntries)
+    place.fail("has " + std::to_string(vocab.size()) + " tokens; real vocabularies have at most a few hundred "
+               "thousand, and langquant refuses more than " + std::to_string(kMaxVocabEntries));
   StringMap<int32_t> out;
   out.reserve(vocab.size());
   for (const auto& [token, id] : vocab.items()) {
@@ -37,6 +40,9 @@ int32_t id_value(const Json& id, const JsonPlace& place) {
 // ["left", "right"] arrays (tokenizers >= 0.20, which allows spaces inside tokens).
 std::vector<std::pair<std::string, std::string>> read_merges(const Json& j, const JsonPlace& place) {
   if (!j.is_array()) place.fail("expected an array of merges");
+  if (j.size() > kMaxMerges)
+    place.fail("has " + std::to_string(j.size()) + " merges; real tokenizers have less than a million, and "
+               "langquant refuses more than " + std::to_string(kMaxMerges));
   std::vector<std::pair<std::string, std::string>> merges;
   merges.reserve(j.size());
   for (size_t i = 0; i < j.size(); ++i) {
@@ -88,6 +94,9 @@ std::unique_ptr<Model> build_unigram(const Json& j, const JsonPlace& place) {
   UnigramConfig config;
   const Json& vocab = required_field(j, "vocab", place);
   if (!vocab.is_array()) place.at("vocab").fail("expected an array of [piece, score]");
+  if (vocab.size() > kMaxVocabEntries)
+    place.at("vocab").fail("has " + std::to_string(vocab.size()) + " pieces; langquant refuses more than " +
+                           std::to_string(kMaxVocabEntries));
   config.vocab.reserve(vocab.size());
   for (size_t i = 0; i < vocab.size(); ++i) {
     const Json& entry = vocab[i];

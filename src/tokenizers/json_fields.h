@@ -11,6 +11,14 @@ namespace lq::tok {
 
 using Json = nlohmann::json;
 
+// Limits far above every real tokenizer, so that a crafted file is refused in seconds instead
+// of costing minutes and gigabytes (a 415 MB tokenizer.json with 10 million merges took 56 s
+// and 5.8 GB to load). The largest real files: Gemma 3's tokenizer.json, 33 MB, 262,144 tokens;
+// merges lists stay below a million.
+inline constexpr size_t kMaxTokenizerJsonBytes = size_t{128} << 20;
+inline constexpr size_t kMaxVocabEntries = size_t{1} << 22;  // 4,194,304
+inline constexpr size_t kMaxMerges = size_t{1} << 22;
+
 // Where we are in the file, for error messages: the file path and a JSON path like
 // "model.merges[3]".
 struct JsonPlace {

@@ -74,6 +74,12 @@ std::unique_ptr<Tokenizer> build_tokenizer(const std::string& tokenizer_json_pat
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& tokenizer_json_path) {
   using namespace tok;
+  std::error_code ec;
+  if (const auto size = std::filesystem::file_size(tokenizer_json_path, ec); !ec && size > kMaxTokenizerJsonBytes)
+    fail(tokenizer_json_path, "is " + std::to_string(size >> 20) + " MB; the largest real tokenizer.json files are "
+                              "about 35 MB, and langquant refuses files over " +
+                              std::to_string(kMaxTokenizerJsonBytes >> 20) + " MB rather than spend gigabytes "
+                              "of memory on one");
   const std::string text = read_file(tokenizer_json_path);
   Json root;
   // Any nlohmann exception (a number like 1e999 is out_of_range, not a parse_error) names the file.

@@ -59,3 +59,22 @@ def gemma3_gguf():
 def smollm2_gguf():
     """SmolLM2-135M-Instruct in Q4_1 (GGUF), 98 MB."""
     return _real_model("LQ_SMOLLM2_GGUF", "SmolLM2-135M-Instruct.Q4_1.gguf", "SmolLM2-135M Q4_1 GGUF")
+
+
+# The bad-input catalogue (issue 13): its files, and a count of its cases in every test log.
+CATALOGUE_FILES = ("test_bad_input.py", "test_bad_gguf.py", "test_limits.py")
+
+
+def pytest_terminal_summary(terminalreporter):
+    counts = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for rep in terminalreporter.stats.get(outcome, []):
+            name = Path(str(getattr(rep, "fspath", "") or rep.nodeid.split("::")[0])).name
+            if name in CATALOGUE_FILES and getattr(rep, "when", "call") in ("call", "setup"):
+                if outcome == "passed" and rep.when != "call":
+                    continue
+                counts.setdefault(name, {}).setdefault(outcome, 0)
+                counts[name][outcome] += 1
+    for name, c in sorted(counts.items()):
+        terminalreporter.write_line(f"bad-input catalogue: {sum(c.values())} cases in {name} "
+                                    f"({', '.join(f'{v} {k}' for k, v in sorted(c.items()))})")

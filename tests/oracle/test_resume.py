@@ -261,3 +261,47 @@ def test_gguf_truncated_under_score(tmp_path):
         assert_bad_input(subprocess.CompletedProcess([], rc, "", err), path, "became shorter")
         assert not out.exists()
     assert leftovers(tmp_path, "s.") == []
+
+
+# train: --resume continues from the last checkpoint (--save-at) ------------------------------
+
+
+def train_args(mix, out, steps=300):
+    return ["train", "--mix", mix, "-o", out, "--vocab-size", "300", "--tokenizer-sample-mb", "0.02", "--layers", "2",
+            "--d-model", "64", "--heads", "2", "--ctx", "32", "--batch", "8", "--steps", str(steps),
+            "--save-at", ",".join(str(s) for s in range(10, steps + 1, 10)), "--log-every", "1", "-t", "1", "-q"]
+
+
+def normalised_log(path):
+    return [{k: v for k, v in json.loads(l).items() if k != "tokens_per_second"}
+            for l in path.read_text().splitlines() if l.strip()]
+
+
+def test_train_killed_and_resumed_is_byte_identical(tmp_path):
+    """SIGKILL at five seeded random moments (inside steps, inside checkpoint writes), --resume
+    each time: every checkpoint and the log (but its wall-time rate) equal an uninterrupted run."""
+    mix = tmp_path / "mix.toml"
+    mix.write_text("".join(f'[[source]]\nlang = "{l}"\nfiles = ["{SAMPLE / (l + ".txt")}"]\nweight = {w}\n\n'
+                           for l, w in [("en", 3), ("ar", 1)]))
+    t0 = time.monotonic()
+    run_lq(*train_args(mix, tmp_path / "ref"))
+    took = time.monotonic() - t0
+    out = tmp_path / "k"
+    rng = random.Random(7)
+    killed = 0
+    for _ in range(5):
+        proc = subprocess.Popen([BIN, *map(str, train_args(mix, out)), "--resume"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.05, 0.6) * took)
+        proc.kill()
+        rc = proc.wait()
+        assert rc in (0, -signal.SIGKILL), (rc, proc.stderr.read().decode())
+        killed += rc == -signal.SIGKILL
+    assert killed >= 3, f"only {killed} kills landed before the run ended"
+    run_lq(*train_args(mix, out), "--resume")
+    ref_steps = sorted(p.name for p in (tmp_path / "ref").glob("step-*"))
+    assert sorted(p.name for p in out.glob("step-*")) == ref_steps
+    for step in ref_steps:
+        for f in ("model.safetensors", "optimizer.safetensors", "config.json", "tokenizer.json"):
+            assert (out / step / f).read_bytes() == (tmp_path / "ref" / step / f).read_bytes(), (step, f)
+    assert normalised_log(out / "train_log.jsonl") == normalised_log(tmp_path / "ref" / "train_log.jsonl")
