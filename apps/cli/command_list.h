@@ -25,5 +25,7 @@ inline void register_all(CLI::App& app) {
   register_predict(app);
   register_search(app);
   register_recommend(app);
+  register_patch(app);
+  register_sinks(app);
 }
 }  // namespace lq::cli

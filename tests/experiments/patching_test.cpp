@@ -1,9 +1,11 @@
 // Causal patching: the identities that make a recovery share mean anything, bit for bit, on a
 // random checkpoint of every architecture; then the share itself on hand-checkable numbers.
 #include "experiments/patching.h"
+#include "experiments/patching_output.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -252,6 +254,52 @@ TEST(Patching, ShareOnHandNumbers) {
   EXPECT_EQ(L[2].lang, "all");
   EXPECT_EQ(L[2].units, 4);
   EXPECT_DOUBLE_EQ(L[2].runs[0].share.value, (8 - 6.75) / 3.0);
+}
+
+}  // namespace
+}  // namespace lq
+
+namespace lq {
+namespace {
+
+TEST(PatchingOutput, LeadsWithTheLargestStableShare) {
+  HParams hp;
+  hp.n_layer = 2;
+  PatchReport r;
+  r.model = "m";
+  r.plan = "p";
+  r.runs = {{parse_patch("block.0", hp), PatchDirection::Restore},
+            {parse_patch("block.1", hp), PatchDirection::Restore},
+            {parse_patch("all", hp), PatchDirection::Restore},
+            {parse_patch("block.1", hp), PatchDirection::Inject}};
+  PatchLanguage a;
+  a.lang = "ar";
+  a.delta = {0.2, 0.1, 0.3};
+  a.runs = {{{1, 1, 1}, {0.3, 0.2, 0.4}}, {{1, 1, 1}, {0.6, 0.5, 0.7}}, {{1, 1, 1}, {1, 1, 1}},
+            {{1, 1, 1}, {0.25, 0.2, 0.3}}};
+  PatchLanguage b = a;
+  b.lang = "en";
+  for (auto& run : b.runs) run.unstable = true;
+  r.languages = {a, b};
+  // "all" holds logits: never the answer, though its share is the largest.
+  EXPECT_EQ(best_run(r, a, PatchDirection::Restore), 1);
+  EXPECT_EQ(best_run(r, a, PatchDirection::Inject), 3);
+  EXPECT_EQ(best_run(r, b, PatchDirection::Restore), -1);
+  const std::string md = patch_markdown(r);
+  EXPECT_NE(md.find("- **ar** (plan's loss 0.2000 nats/token [0.1000, 0.3000]): restoring block.1 recovers 60% [50, 70] "
+                    "of the loss; injecting the plan at block.1 alone carries 25% [20, 30]."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("- **en**"), std::string::npos);
+  EXPECT_NE(md.find("not distinguishable from 0"), std::string::npos);
+  const auto j = patch_json(r);
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["languages"][0]["best_restore"], "block.1");
+  EXPECT_TRUE(j["languages"][1]["runs"][0]["share"].is_null());  // unstable: no share
+  EXPECT_EQ(j["languages"][0]["runs"][1]["share_lo"], 0.5);
+  const std::string csv = patch_csv(r);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 2 * 4);
+  EXPECT_NE(csv.find("ar,\"block.1\",inject,1,1,1,0.25,0.20000000000000001,0.29999999999999999,false"), std::string::npos) << csv;
 }
 
 }  // namespace
