@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_file.h"
 #include "core/mapped_file.h"
 
 namespace lq::cli {
@@ -22,15 +23,6 @@ struct PredictArgs {
   bool json_out = false;
   analysis::CorrelationOptions opts;
 };
-
-json load(const std::string& path) {
-  const std::string text = read_file(path);
-  try {
-    return json::parse(text);
-  } catch (const json::exception& e) {
-    fail(path, std::string("is not valid JSON: ") + e.what());
-  }
-}
 
 json num(double v) { return std::isfinite(v) ? json(v) : json(); }
 
@@ -55,12 +47,12 @@ std::vector<int> ranking(const analysis::PredictorResult& r) {
 std::string table_name(const analysis::CriticalityTable& t) { return t.component.empty() ? "whole layer" : t.component; }
 
 void run_predict(const PredictArgs& a) {
-  const json sweep = load(a.sweep);
-  const json stats = load(a.stats);
+  const json sweep = read_json_file(a.sweep);
+  const json stats = read_json_file(a.stats);
   auto tables = analysis::criticality_from_sweep(sweep, a.objective, a.group, a.sweep);
   auto preds = analysis::weight_predictors(stats, a.stats);
   if (!a.activations.empty())
-    for (auto& p : analysis::activation_predictors(load(a.activations), a.activations)) preds.push_back(std::move(p));
+    for (auto& p : analysis::activation_predictors(read_json_file(a.activations), a.activations)) preds.push_back(std::move(p));
 
   json j;
   j["sweep"] = a.sweep;

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_file.h"
 #include "report/html_report.h"
 #include "report/markdown_report.h"
 #include "report/report_builder.h"
@@ -22,24 +23,12 @@ struct ReportArgs {
   size_t max_plans = 12;
 };
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    return nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("not valid JSON (") + e.what() + ")");
-  }
-}
-
 void run_report(const ReportArgs& a) {
   if (a.html.empty() && a.md.empty()) fail("report", "nothing to write: give --html and/or --md");
   // Everything is read and checked before any output file is opened.
   std::vector<report::Dataset> files;
   for (const auto& p : a.inputs) files.push_back(report::load_comparison(p));
-  const nlohmann::json stats = a.stats.empty() ? nlohmann::json() : read_json(a.stats);
+  const nlohmann::json stats = a.stats.empty() ? nlohmann::json() : read_json_file(a.stats);
   report::ReportOptions opt;
   opt.group = a.group;
   opt.max_language_plans = a.max_plans;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_file.h"
 
 namespace lq::analysis {
 namespace {
@@ -147,14 +148,7 @@ void expand(const json& node, const std::vector<std::string>& tokens, size_t i, 
 }
 
 Records read_json(const Spec& spec) {
-  std::ifstream in(spec.path);
-  if (!in) fail(spec.path, "cannot open");
-  json root;
-  try {
-    root = json::parse(in);
-  } catch (const json::exception& e) {
-    fail(spec.path, std::string("not valid JSON: ") + e.what());
-  }
+  const json root = read_json_file(spec.path);
   if (spec.field.empty()) fail(spec.path, "name the value to read, e.g. " + spec.path + ":layers.variance");
   Records r;
   expand(root, split_path(spec.field), 0, json::object(), r, spec);

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "core/number_text.h"
+
 namespace lq {
 namespace {
 
@@ -21,11 +23,7 @@ nlohmann::json summary_json(const LanguageSummary& s) {
   return j;
 }
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+std::string fmt(const char* f, double v) { return format_number(v, f); }
 
 std::string row(const LanguageSummary& s) {
   return "| " + s.name + " | " + std::to_string(s.units) + " | " + std::to_string(s.tokens) + " | " +

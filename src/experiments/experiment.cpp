@@ -7,9 +7,12 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/error.h"
+#include "core/json_file.h"
+#include "core/mapped_file.h"
+#include "core/number_text.h"
+#include "formats/toml_json.h"
 #include "core/json_error.h"
 #include "quant/presets.h"
 
@@ -18,30 +21,8 @@ namespace {
 
 using nlohmann::json;
 
-json toml_to_json(const toml::node& n) {
-  if (const auto* t = n.as_table()) {
-    json j = json::object();
-    for (const auto& [k, v] : *t) j[std::string(k.str())] = toml_to_json(v);
-    return j;
-  }
-  if (const auto* a = n.as_array()) {
-    json j = json::array();
-    for (const auto& v : *a) j.push_back(toml_to_json(v));
-    return j;
-  }
-  if (const auto* s = n.as_string()) return s->get();
-  if (const auto* i = n.as_integer()) return i->get();
-  if (const auto* f = n.as_floating_point()) return f->get();
-  if (const auto* b = n.as_boolean()) return b->get();
-  return json();
-}
-
 // Numbers print without trailing zeros, so "5" not "5.000000" (plan text, names and tags).
-std::string num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+std::string num(double v) { return format_number(v, "%.6g"); }
 
 // A list value that may also be written as a single item.
 json as_list(const json& v) { return v.is_array() ? v : json::array({v}); }
@@ -385,31 +366,13 @@ Experiment experiment_from_json(const json& j, const std::string& source) {
 }
 
 Experiment parse_experiment_toml_text(const std::string& text, const std::string& source) {
-  toml::table t;
-  try {
-    t = toml::parse(text, source);
-  } catch (const toml::parse_error& err) {
-    fail(source, "line " + std::to_string(err.source().begin.line) + ": " + std::string(err.description()));
-  }
-  return experiment_from_json(toml_to_json(t), source);
+  return experiment_from_json(toml_text_to_json(text, source), source);
 }
 
 Experiment load_experiment(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail(path, "cannot read the experiment file");
-  std::stringstream ss;
-  ss << f.rdbuf();
   const std::string ext = std::filesystem::path(path).extension().string();
-  if (ext == ".json") {
-    json j;
-    try {
-      j = json::parse(ss.str());
-    } catch (const json::exception& err) {  // parse_error, or out_of_range for 1e999
-      fail(path, "invalid JSON: " + json_problem(err));
-    }
-    return experiment_from_json(j, path);
-  }
-  if (ext == ".toml") return parse_experiment_toml_text(ss.str(), path);
+  if (ext == ".json") return experiment_from_json(read_json_file(path), path);
+  if (ext == ".toml") return parse_experiment_toml_text(read_file(path), path);
   fail(path, "an experiment file ends in .toml or .json");
 }
 

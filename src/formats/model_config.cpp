@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/json_file.h"
 #include "core/mapped_file.h"
 
 namespace lq {
@@ -12,9 +13,7 @@ ModelConfig ModelConfig::load(const std::string& dir) {
   if (!fs::is_directory(dir)) fail(dir, fs::exists(dir) ? "not a folder (expected a checkpoint folder)" : "no such checkpoint folder");
   const std::string path = (fs::path(dir) / "config.json").string();
   if (!fs::exists(path)) fail(path, "missing (a Hugging Face checkpoint folder has a config.json)");
-  nlohmann::json j = nlohmann::json::parse(read_file(path), nullptr, false);
-  if (j.is_discarded()) fail(path, "not valid JSON");
-  return from_json(std::move(j), path);
+  return from_json(read_json_file(path), path);
 }
 
 ModelConfig ModelConfig::from_json(nlohmann::json j, std::string path) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_file.h"
 
 namespace lq {
 namespace {
@@ -103,8 +104,8 @@ SafetensorsStore::SafetensorsStore(const std::string& dir) : dir_(dir) {
   const fs::path index = fs::path(dir) / "model.safetensors.index.json";
   if (fs::exists(index)) {
     const std::string ipath = index.string();
-    nlohmann::json j = nlohmann::json::parse(read_file(ipath), nullptr, false);
-    if (j.is_discarded() || !j.is_object()) fail(ipath, "not a JSON object");
+    const nlohmann::json j = read_json_file(ipath);
+    if (!j.is_object()) fail(ipath, "not a JSON object");
     auto wm = j.find("weight_map");
     if (wm == j.end() || !wm->is_object()) fail(ipath, "missing 'weight_map' object");
     std::map<std::string, SafetensorsFile*> by_file;

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/json_file.h"
 #include "core/mapped_file.h"
 #include "tokenizers/gguf_vocab_reader.h"
 
@@ -31,9 +32,7 @@ std::unique_ptr<Tokenizer> open_tokenizer_at(const std::string& path) {
 nlohmann::json tokenizer_json_of(const Model& model) {
   if (model.gguf()) return tokenizer_json_from_gguf(read_gguf_vocab(*model.gguf()));
   const std::string path = hf_tokenizer_path(model);
-  nlohmann::json j = nlohmann::json::parse(read_file(path), nullptr, false);
-  if (j.is_discarded()) fail(path, "not valid JSON");
-  return j;
+  return read_json_file(path);
 }
 
 Checkpoint open_checkpoint(const std::string& path) {

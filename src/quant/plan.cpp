@@ -11,10 +11,12 @@
 #include <utility>
 
 #include <nlohmann/json.hpp>
-#include <toml++/toml.h>
 
 #include "core/error.h"
 #include "core/json_error.h"
+#include "core/json_file.h"
+#include "core/mapped_file.h"
+#include "formats/toml_json.h"
 
 namespace lq::quant {
 namespace {
@@ -179,7 +181,8 @@ std::string rule_text(const Rule& r) {
   return s;
 }
 
-// by=magnitude (the default) or by=fisher:FILE[:SET,SET...]; FILE must not contain ':'.
+// by=magnitude (the default) or by=fisher:FILE[:SET,SET...]; FILE must not contain ':', so the
+// first ':' after it starts the sets, which may hold ':' themselves (group:lr).
 void parse_by(const std::string& w, const std::string& value, ElementSelector& e) {
   e.fisher_file.clear();
   e.fisher_sets.clear();
@@ -187,7 +190,7 @@ void parse_by(const std::string& w, const std::string& value, ElementSelector& e
   if (!value.starts_with("fisher:") || value.size() == 7)
     fail(w, "by must be magnitude or fisher:FILE[:SETS] (e.g. by=fisher:f.safetensors:ar,he)");
   const std::string rest = value.substr(7);
-  const size_t colon = rest.rfind(':');
+  const size_t colon = rest.find(':');
   e.fisher_file = rest.substr(0, colon);
   if (colon != std::string::npos) {
     for (auto& s : split(rest.substr(colon + 1), ',')) {
@@ -337,24 +340,6 @@ Plan plan_from_json(const std::string& where, const nlohmann::json& j) {
   return finish(where, std::move(p));
 }
 
-nlohmann::json toml_to_json(const toml::node& n) {
-  if (auto* t = n.as_table()) {
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& [k, v] : *t) j[std::string(k.str())] = toml_to_json(v);
-    return j;
-  }
-  if (auto* a = n.as_array()) {
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& v : *a) j.push_back(toml_to_json(v));
-    return j;
-  }
-  if (auto v = n.value<std::string>(); v && n.is_string()) return *v;
-  if (n.is_integer()) return *n.value<int64_t>();
-  if (n.is_floating_point()) return *n.value<double>();
-  if (n.is_boolean()) return *n.value<bool>();
-  return nlohmann::json();
-}
-
 }  // namespace
 
 bool glob_match(std::string_view p, std::string_view s) {
@@ -464,26 +449,10 @@ Plan parse_plan_line(std::string_view text) {
   return finish(where, std::move(p));
 }
 
-Plan parse_plan_toml(const std::string& path) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    fail(path, std::string("TOML: ") + std::string(e.description()) + " at line " +
-                   std::to_string(e.source().begin.line));
-  }
-  return plan_from_json(path, toml_to_json(t));
-}
+Plan parse_plan_toml(const std::string& path) { return plan_from_json(path, toml_text_to_json(read_file(path), path)); }
 
 Plan parse_plan_json(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) fail(path, "cannot open plan file");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
-    fail(path, "not valid JSON: " + json_problem(e));
-  }
+  const nlohmann::json j = read_json_file(path);
   try {
     return plan_from_json(path, j);
   } catch (const nlohmann::json::exception& e) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_file.h"
 
 namespace lq::report {
 namespace {
@@ -151,17 +152,7 @@ Dataset parse_comparison(const json& j, const std::string& source) {
 }
 
 Dataset load_comparison(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j;
-  try {
-    j = json::parse(ss.str());
-  } catch (const json::exception& e) {
-    fail(path, std::string("not valid JSON (") + e.what() + ")");
-  }
-  return parse_comparison(j, path);
+  return parse_comparison(read_json_file(path), path);
 }
 
 std::vector<Dataset> merge_datasets(std::vector<Dataset> files) {

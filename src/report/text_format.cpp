@@ -3,14 +3,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/number_text.h"
+
 namespace lq::report {
 
-std::string fmt(double v, const char* format) {
-  if (!std::isfinite(v)) return "";
-  char b[64];
-  std::snprintf(b, sizeof b, format, v);
-  return b;
-}
+std::string fmt(double v, const char* format) { return format_number(v, format, /*blank_non_finite=*/true); }
 
 std::string with_ci(const Value& v, double scale, const char* format, const std::string& suffix) {
   if (v.unstable) return "unstable";

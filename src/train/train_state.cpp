@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_file.h"
 #include "formats/safetensors.h"
 #include "formats/safetensors_writer.h"
 
@@ -55,13 +56,7 @@ std::optional<int64_t> last_saved_step(const std::string& out_dir) {
 nlohmann::json load_train_state(const std::string& out_dir, int64_t step, Gpt2Trainable& model, AdamW& opt) {
   const std::string dir = step_dir(out_dir, step);
   const std::string state_path = (fs::path(dir) / "trainer_state.json").string();
-  std::ifstream in(state_path);
-  nlohmann::json state;
-  try {
-    state = nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    fail(state_path, std::string("unreadable: ") + e.what());
-  }
+  const nlohmann::json state = read_json_file(state_path);
   model = Gpt2Trainable::from_checkpoint(dir);
   const SafetensorsFile f((fs::path(dir) / "optimizer.safetensors").string());
   for (const ParamInfo& p : model.params())

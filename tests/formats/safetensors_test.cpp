@@ -302,8 +302,8 @@ TEST_F(SafetensorsTest, StoreIndexErrors) {
   const std::string index = path("model.safetensors.index.json");
   const std::string shard1 = "model-00001-of-00002.safetensors";
 
-  write_raw(index, "{ not json");
-  expect_error([&] { SafetensorsStore st(dir_.string()); }, {"model.safetensors.index.json", "not a JSON object"});
+  write_raw(index, "{ not json");  // read_json_file: the parser's own complaint
+  expect_error([&] { SafetensorsStore st(dir_.string()); }, {"model.safetensors.index.json", "not valid JSON"});
   write_raw(index, "[]");
   expect_error([&] { SafetensorsStore st(dir_.string()); }, {"model.safetensors.index.json", "not a JSON object"});
   write_raw(index, R"({"metadata": {}})");

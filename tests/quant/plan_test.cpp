@@ -39,6 +39,24 @@ TEST(PlanParse, OneLineRoundTrips) {
 
 // Issue 13: a JSON plan whose name= glob held ';' printed as a line that no longer parsed.
 // Every value a file can hold must survive plan_to_line -> parse_plan_line unchanged.
+// The importance sets after the file may contain ':' (group:NAME); the file may not, so the
+// first ':' after it starts the sets (it used to be the last, reading "f:group" as the file).
+TEST(PlanParse, FisherSetsWithGroupNames) {
+  const Rule r = parse_rule("keep fp16 top=1% by=fisher:f.safetensors:group:lr,max,ar");
+  EXPECT_EQ(r.elements.fisher_file, "f.safetensors");
+  EXPECT_EQ(r.elements.fisher_sets, (std::vector<std::string>{"group:lr", "max", "ar"}));
+  const Rule one = parse_rule("keep fp16 top=1% by=fisher:dir/f.safetensors:group:lr");
+  EXPECT_EQ(one.elements.fisher_file, "dir/f.safetensors");
+  EXPECT_EQ(one.elements.fisher_sets, (std::vector<std::string>{"group:lr"}));
+  const Rule none = parse_rule("keep fp16 top=1% by=fisher:f.safetensors");
+  EXPECT_EQ(none.elements.fisher_file, "f.safetensors");
+  EXPECT_TRUE(none.elements.fisher_sets.empty());
+  // The one-line form writes them back the same way.
+  Plan p;
+  p.rules.push_back(r);
+  EXPECT_EQ(parse_plan_line(plan_to_line(p)).rules.at(0).elements.fisher_sets, r.elements.fisher_sets);
+}
+
 TEST(PlanParse, QuotedValuesRoundTrip) {
   const std::string path = (std::filesystem::temp_directory_path() / "lq_plan_quote_test.json").string();
   std::ofstream(path) << R"({"base": "int4", "rules": [
