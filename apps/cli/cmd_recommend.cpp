@@ -50,7 +50,10 @@ void run_recommend(const RecommendArgs& a) {
   apply_threads(a.compute);
   std::unique_ptr<AtomicFile> file;
   if (!a.out.empty()) file = std::make_unique<AtomicFile>(a.out, true);
-  SearchJob job = open_search(a.s);
+  SearchArgs s = a.s;
+  s.progress_of = a.out;  // the passes are kept beside the plan file while the run lasts
+  s.command = "recommend";
+  SearchJob job = open_search(s);
   ModelEvaluator& ev = *job.ev;
   const auto& groups = ev.groups();
   const size_t N = ev.total_units();
@@ -140,6 +143,7 @@ void run_recommend(const RecommendArgs& a) {
     if (!file->stream().flush()) fail(a.out, "write failed (disk full?)");
     file->commit();
   }
+  if (job.memo) job.memo->finish();
   std::cout << md;
   // Outputs are written either way; the status tells scripts whether the target was met.
   if (!meets) throw ExitWith{kExitTargetMissed};
@@ -174,6 +178,7 @@ void register_recommend(CLI::App& app) {
   cmd->add_option("--bootstrap", a->s.final_replicates, "Bootstrap replicates of the final check (default 1000)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", a->s.seed, "Bootstrap seed (default eval's)");
+  cmd->add_flag("--resume", a->s.resume, "Continue a run that was stopped (its progress is kept beside --out until it ends)");
   add_compute_options(*cmd, a->compute);
   cmd->callback([a] { run_recommend(*a); });
 }

@@ -25,7 +25,10 @@ void run_search_cmd(const SearchCmdArgs& a) {
   apply_threads(a.compute);
   // Open the output first: an unwritable path fails before the search, not after it.
   AtomicFile file(a.out, true);
-  SearchJob job = open_search(a.s);
+  SearchArgs s = a.s;
+  s.progress_of = a.out;  // the passes are kept beside the plan file while the run lasts
+  s.command = "search";
+  SearchJob job = open_search(s);
   SearchOptions o = search_options(a.s, job.target);
   if (!a.compute.quiet) o.progress = [](const std::string& line) { std::cerr << "search: " << line << std::endl; };
   std::vector<std::string> names;
@@ -65,6 +68,7 @@ void run_search_cmd(const SearchCmdArgs& a) {
   file.stream() << plan_toml("search", line, {"langquant search on " + a.s.model + " / " + a.s.corpus, b});
   if (!file.stream().flush()) fail(a.out, "write failed (disk full?)");
   file.commit();
+  if (job.memo) job.memo->finish();
   std::cout << report;
   // Outputs are written either way; the status tells scripts whether the target was met.
   if (!meets) throw ExitWith{kExitTargetMissed};
@@ -113,6 +117,7 @@ void register_search(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", a->s.seed, "Bootstrap seed (default eval's)");
   cmd->add_option("--batch-tokens", a->s.batch_tokens, "Rows per forward pass")->check(CLI::PositiveNumber);
+  cmd->add_flag("--resume", a->s.resume, "Continue a run that was stopped (its progress is kept beside --out until it ends)");
   add_compute_options(*cmd, a->compute);
   cmd->callback([a] { run_search_cmd(*a); });
 }

@@ -4,6 +4,8 @@
 
 #include "core/error.h"
 #include "eval/corpus.h"
+#include "experiments/resumable_scoring.h"
+#include "experiments/run_identity.h"
 #include "model/checkpoint.h"
 
 namespace lq::experiments {
@@ -42,6 +44,15 @@ SearchJob open_search(const SearchArgs& a, std::vector<TensorGroup> groups) {
   if (groups.empty()) groups = make_groups(*j.model, a.families, a.keep);
   if (groups.empty()) fail(a.model, "no tensor group of the chosen families selects any parameter");
   j.ev = std::make_unique<ModelEvaluator>(*j.model, j.units, j.codes.size(), std::move(groups), a.base, spec, j.eo);
+  if (a.resume && a.progress_of.empty()) fail("--resume", "needs --out (the run's progress is kept beside it)");
+  if (!a.progress_of.empty()) {
+    // What a stored pass depends on besides its key (unit range and plans): the inputs and
+    // the batching. Search options only change which passes are asked for.
+    const nlohmann::json setup = {{"identity", run_identity(*j.model, corpus, j.units)},
+                                  {"batch_tokens", j.eo.batch_tokens}, {"logit_chunk_rows", j.eo.logit_chunk_rows}};
+    j.memo = std::make_unique<PassMemo>(progress_path(a.progress_of), a.resume, a.command, setup);
+    j.ev->set_memo(j.memo.get());
+  }
   return j;
 }
 

@@ -8,6 +8,7 @@
 
 #include "eval/comparison.h"
 #include "eval/units.h"
+#include "experiments/pass_memo.h"
 #include "experiments/search_model.h"
 #include "experiments/search_output.h"
 
@@ -28,10 +29,15 @@ struct SearchArgs {
   uint64_t seed = 20260105;     // eval's default seed
   int64_t batch_tokens = 2048;
   bool quiet = false;
+  // Resumable runs (pass_memo.h): the passes are kept beside this output while the run lasts
+  // ("": not kept); resume continues a kept run. command names the run in messages.
+  std::string progress_of, command = "search";
+  bool resume = false;
 };
 
 struct SearchJob {
   std::unique_ptr<Model> model;
+  std::unique_ptr<PassMemo> memo;  // before ev, which points at it: destroyed after it
   UnitSet units;
   std::vector<std::string> codes;
   ComparisonOptions co;   // as eval --plan would use for the final check

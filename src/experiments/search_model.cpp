@@ -1,8 +1,10 @@
 #include "experiments/search_model.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/error.h"
+#include "experiments/pass_memo.h"
 #include "quant/plan.h"
 
 namespace lq::experiments {
@@ -92,15 +94,25 @@ std::vector<ObjectiveSample> ModelEvaluator::evaluate(const std::vector<GroupSet
     const size_t chunk = static_cast<size_t>(sets_per_pass_ - 1);
     for (size_t at = 0; at < todo.size(); at += chunk) {
       const size_t m = std::min(chunk, todo.size() - at);
-      std::vector<std::unique_ptr<WeightSet>> owned;
-      owned.push_back(std::make_unique<WeightSet>(model_));
-      for (size_t j = 0; j < m; ++j) {
-        const PreparedPlan p = prepare_plan(quant::parse_plan_line(plan_line(todo[at + j])), "candidate", model_);
-        owned.push_back(std::make_unique<WeightSet>(quant::build_weight_set(model_, p.resolved, cache_)));
+      // A pass is named by what it scores: its unit range and its candidates' plans.
+      std::string key = "units " + std::to_string(covered) + ".." + std::to_string(n) + " of each language";
+      for (size_t j = 0; j < m; ++j) key += "\n" + plan_line(todo[at + j]);
+      std::optional<std::vector<UnitSetScores>> stored = memo_ ? memo_->find(key) : std::nullopt;
+      std::vector<UnitSetScores> res;
+      if (stored) {
+        res = std::move(*stored);
+      } else {
+        std::vector<std::unique_ptr<WeightSet>> owned;
+        owned.push_back(std::make_unique<WeightSet>(model_));
+        for (size_t j = 0; j < m; ++j) {
+          const PreparedPlan p = prepare_plan(quant::parse_plan_line(plan_line(todo[at + j])), "candidate", model_);
+          owned.push_back(std::make_unique<WeightSet>(quant::build_weight_set(model_, p.resolved, cache_)));
+        }
+        std::vector<const WeightSet*> ws;
+        for (const auto& w : owned) ws.push_back(w.get());
+        res = score_sets(model_, ws, sub, eo_, nullptr);
+        if (memo_) memo_->put(key, res);
       }
-      std::vector<const WeightSet*> ws;
-      for (const auto& w : owned) ws.push_back(w.get());
-      const auto res = score_sets(model_, ws, sub, eo_, nullptr);
       ++passes_;
       for (size_t u = 0; u < index.size(); ++u) {
         nll_fp_[index[u]] = res[u].nll[0];

@@ -28,6 +28,8 @@ struct TensorGroup {
 std::vector<TensorGroup> make_groups(const Model& model, const std::vector<std::string>& families,
                                      const std::string& keep);
 
+class PassMemo;
+
 class ModelEvaluator : public Evaluator {
  public:
   ModelEvaluator(const Model& model, const UnitSet& units, size_t n_languages, std::vector<TensorGroup> groups,
@@ -39,6 +41,9 @@ class ModelEvaluator : public Evaluator {
   double cost(const GroupSet& s);
   const std::vector<TensorGroup>& groups() const { return groups_; }
   int64_t passes() const { return passes_; }
+  // Keep every pass's results in a progress file (pass_memo.h); a pass found there is read,
+  // not computed. Null: none.
+  void set_memo(PassMemo* memo) { memo_ = memo; }
 
  private:
   struct UnitScore {
@@ -58,6 +63,7 @@ class ModelEvaluator : public Evaluator {
   std::map<GroupSet, double> cost_;
   quant::QuantCache cache_;
   int64_t passes_ = 0;
+  PassMemo* memo_ = nullptr;
 };
 
 }  // namespace lq::experiments

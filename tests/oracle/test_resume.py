@@ -305,3 +305,67 @@ def test_train_killed_and_resumed_is_byte_identical(tmp_path):
         for f in ("model.safetensors", "optimizer.safetensors", "config.json", "tokenizer.json"):
             assert (out / step / f).read_bytes() == (tmp_path / "ref" / step / f).read_bytes(), (step, f)
     assert normalised_log(out / "train_log.jsonl") == normalised_log(tmp_path / "ref" / "train_log.jsonl")
+
+
+# search and recommend: every scoring pass kept in the progress file -------------------------
+
+SEARCH = ["-m", MODEL, "-c", SAMPLE, "--langs", "en,ar", "--groups", "layers", "--target", "max_kl<=0.105",
+          "--budget", "0.5", "--race-start", "8", "--bootstrap", "100", "-t", "1", "-q"]
+
+
+def pass_count(db):
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as c:
+            return c.execute("SELECT count(*) FROM passes").fetchone()[0]
+    except sqlite3.Error:
+        return -1
+
+
+@pytest.mark.parametrize("command", ["search", "recommend"])
+def test_search_killed_and_resumed_is_byte_identical(tmp_path, command):
+    """SIGKILL once during start-up and at three seeded random numbers of finished passes (plus
+    a few random milliseconds), --resume each time: the plan file and the printed report (path,
+    racing counts, engine passes, final check) equal an uninterrupted run's."""
+    ref = run_lq(command, *SEARCH, "-o", tmp_path / "ref.toml")
+    out = tmp_path / "k.toml"
+    progress = tmp_path / "k.toml.progress.sqlite"
+    rng = random.Random(11 if command == "search" else 12)
+    landed = 0
+    for target in [0] + sorted(rng.sample(range(1, 8), 3)):
+        proc = subprocess.Popen([BIN, command, *map(str, SEARCH), "-o", str(out), "--resume"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if target == 0:
+            time.sleep(rng.uniform(0.0, 0.3))
+        else:
+            while proc.poll() is None and pass_count(progress) < target:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.05))
+        proc.kill()
+        rc = proc.wait()
+        assert rc in (0, -signal.SIGKILL), (rc, proc.stderr.read().decode())
+        if rc == 0:
+            break
+        landed += pass_count(progress) > 0
+        assert not out.exists()
+    assert landed >= 2, "too few kills landed after a finished pass"
+    again = run_lq(command, *SEARCH, "-o", out, "--resume")
+    assert out.read_bytes() == (tmp_path / "ref.toml").read_bytes()
+    assert again.stdout == ref.stdout
+    assert not progress.exists()
+    assert leftovers(tmp_path, "k.") == []
+
+
+def test_search_progress_of_another_model_is_refused(tmp_path, other_model):
+    out = tmp_path / "m.toml"
+    progress = tmp_path / "m.toml.progress.sqlite"
+    proc = subprocess.Popen([BIN, "search", *map(str, SEARCH), "-o", str(out)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    while proc.poll() is None and pass_count(progress) < 1:
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    args = ["search", *SEARCH, "-o", out]
+    args[args.index(MODEL)] = other_model
+    assert_bad_input(run_lq(*args, "--resume", check=False), progress, "holds a run of another model")
+    line = assert_bad_input(run_lq("search", *SEARCH, "-o", out, check=False), progress, "interrupted search run")
+    assert "--resume" in line
