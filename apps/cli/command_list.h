@@ -27,5 +27,6 @@ inline void register_all(CLI::App& app) {
   register_recommend(app);
   register_patch(app);
   register_sinks(app);
+  register_neurons(app);
 }
 }  // namespace lq::cli

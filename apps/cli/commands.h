@@ -37,6 +37,7 @@ void register_recommend(CLI::App& app);
 void register_imatrix(CLI::App& app);
 void register_patch(CLI::App& app);
 void register_sinks(CLI::App& app);
+void register_neurons(CLI::App& app);
 void register_export(CLI::App& app);
 void register_verify_export(CLI::App& app);
 
