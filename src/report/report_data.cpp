@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/json_file.h"
+#include "core/schema_version.h"
 
 namespace lq::report {
 namespace {
@@ -152,7 +153,9 @@ Dataset parse_comparison(const json& j, const std::string& source) {
 }
 
 Dataset load_comparison(const std::string& path) {
-  return parse_comparison(read_json_file(path), path);
+  const json j = read_json_file(path);
+  check_schema_version(j, path, "comparison result", 1);  // eval --plan and sweep write version 1
+  return parse_comparison(j, path);
 }
 
 std::vector<Dataset> merge_datasets(std::vector<Dataset> files) {

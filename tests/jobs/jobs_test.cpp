@@ -10,7 +10,9 @@
 #include "core/number_text.h"
 #include "core/schema_version.h"
 #include "formats/toml_json.h"
+#include "jobs/eval_job.h"
 #include "jobs/overlap_job.h"
+#include "report/report_data.h"
 #include "jobs/score_job.h"
 
 using namespace lq;
@@ -121,4 +123,20 @@ TEST(MergedHelpers, NumberText) {
   EXPECT_EQ(format_number(std::nan(""), "%.3g", true), "");
   EXPECT_EQ(format_percent(0.123456), "12.35%");
   EXPECT_EQ(format_percent(0.5, 0), "50%");
+}
+
+// Eval result files: the reader (and report's, which reads eval --plan and sweep JSON) refuses a
+// newer schema_version naming the file, and reads an unversioned (older) file as version 1.
+TEST(EvalResult, ReaderChecksVersion) {
+  const auto dir = std::filesystem::temp_directory_path() / ("lq_jobs_eval_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string newer = (dir / "newer.json").string(), old = (dir / "old.json").string();
+  std::ofstream(newer) << R"({"schema_version": 2, "languages": []})";
+  std::ofstream(old) << R"({"languages": []})";
+  EXPECT_EQ(error_of([&] { jobs::EvalResult::read_json(newer); }),
+            newer + ": eval result file of schema_version 2; this langquant reads versions 1..1 "
+                    "(written by a newer langquant?)");
+  EXPECT_EQ(jobs::EvalResult::read_json(old)["languages"], nlohmann::json::array());
+  EXPECT_NE(error_of([&] { report::load_comparison(newer); }).find("schema_version 2"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
