@@ -24,6 +24,7 @@ void add_search_flags(CLI::App& cmd, jobs::PlanSearchSpec& s) {
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--seed", s.seed, "Bootstrap seed (default eval's)");
   cmd.add_option("--batch-tokens", s.batch_tokens, "Rows per forward pass")->check(CLI::PositiveNumber);
+  cmd.add_flag("--resume", s.resume, "Continue a run that was stopped (its progress is kept beside --out until it ends)");
 }
 
 }  // namespace lq::cli

@@ -1,7 +1,9 @@
 #include "jobs/plan_search_jobs.h"
 
 #include <algorithm>
+#include <memory>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/number_text.h"
 #include "core/schema_version.h"
@@ -33,12 +35,25 @@ class Reordered : public Evaluator {
   std::vector<int> perm_;
 };
 
-// Rescoring of the chosen plan, shared by both jobs.
-void finish(PlanSearchResult& r, SearchJob& job, const GroupSet& chosen) {
+// Rescoring of the chosen plan and the plan file, shared by both jobs; the kept passes go once
+// the file is in place.
+void finish(PlanSearchResult& r, SearchJob& job, const GroupSet& chosen, AtomicFile* file) {
   r.plan_line = job.ev->plan_line(chosen);
   r.check = check_plan(*job.model, job.units, job.codes, r.plan_line, job.target.kind, job.co, job.eo);
   r.meets = !r.check.unstable && r.check.objective.value <= job.target.bound;
   r.engine_passes = job.ev->passes();
+  if (file) {
+    file->stream() << r.plan_toml();
+    if (!file->stream().flush()) fail(file->path(), "write failed (disk full?)");
+    file->commit();
+  }
+  if (job.memo) job.memo->finish();
+}
+
+std::unique_ptr<AtomicFile> open_plan_file(PlanSearchSpec& spec, const std::string& plan_out, const char* command) {
+  spec.progress_of = plan_out;
+  spec.command = command;
+  return plan_out.empty() ? nullptr : std::make_unique<AtomicFile>(plan_out, true);
 }
 
 PlanSearchResult start(const char* command, const PlanSearchSpec& spec, const SearchJob& job) {
@@ -52,7 +67,8 @@ PlanSearchResult start(const char* command, const PlanSearchSpec& spec, const Se
 
 }  // namespace
 
-PlanSearchResult run_search(const PlanSearchSpec& spec, const JobProgress& progress) {
+PlanSearchResult run_search(PlanSearchSpec spec, const std::string& plan_out, const JobProgress& progress) {
+  const auto file = open_plan_file(spec, plan_out, "search");
   SearchJob job = open_search(spec);
   PlanSearchResult r = start("search", spec, job);
   SearchOptions o = search_options(spec, job.target);
@@ -61,11 +77,12 @@ PlanSearchResult run_search(const PlanSearchSpec& spec, const JobProgress& progr
   o.group_names = r.group_names;
   r.search = experiments::run_search(*job.ev, r.group_names.size(),
                                      [&](const GroupSet& s) { return job.ev->cost(s); }, o);
-  finish(r, job, r.search.final().set);
+  finish(r, job, r.search.final().set, file.get());
   return r;
 }
 
-PlanSearchResult run_recommend(const PlanSearchSpec& spec, const JobProgress& progress) {
+PlanSearchResult run_recommend(PlanSearchSpec spec, const std::string& plan_out, const JobProgress& progress) {
+  const auto file = open_plan_file(spec, plan_out, "recommend");
   SearchJob job = open_search(spec);
   PlanSearchResult r = start("recommend", spec, job);
   ModelEvaluator& ev = *job.ev;
@@ -111,7 +128,7 @@ PlanSearchResult run_recommend(const PlanSearchSpec& spec, const JobProgress& pr
   if (progress.stage) o.progress = progress.stage;
   o.group_names = r.group_names;
   r.search = experiments::run_search(rev, perm.size(), [&](const GroupSet& s) { return ev.cost(rev.map(s)); }, o);
-  finish(r, job, rev.map(r.search.final().set));
+  finish(r, job, rev.map(r.search.final().set), file.get());
   return r;
 }
 

@@ -45,7 +45,10 @@ struct PlanSearchResult {
   nlohmann::json to_json() const;      // for programs; schema_version 1
 };
 
-PlanSearchResult run_search(const PlanSearchSpec& spec, const JobProgress& progress = {});
-PlanSearchResult run_recommend(const PlanSearchSpec& spec, const JobProgress& progress = {});
+// Both write the plan file to `plan_out` ("" = none; opened before the work, so an unwritable
+// path fails first). The scoring passes are kept beside it while the run lasts (issue 13's
+// --resume: spec.resume continues a stopped run) and removed once the plan file is written.
+PlanSearchResult run_search(PlanSearchSpec spec, const std::string& plan_out, const JobProgress& progress = {});
+PlanSearchResult run_recommend(PlanSearchSpec spec, const std::string& plan_out, const JobProgress& progress = {});
 
 }  // namespace lq::jobs
