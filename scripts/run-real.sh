@@ -7,34 +7,40 @@
 #      mixtures (1-D tensors F32, tied embedding Q8_0), and the seeds' protections over Q4_0
 #      (first layer, first+last layer, MLP only, attention only, magnitude and random selection
 #      at the first+last layers' overhead)
-#   2. per-layer sweep over Q4_0: each layer's MLP kept at fp16; stats (weights under q4_0),
-#      activations per language, predict
+#   2. stats (weights under q4_0) and activations per language
 #   3. search for the cheapest set of layers kept at fp16 over Q4_0 that holds every language's
 #      delta_bpb within 0.05 bits of English (max_delta_bpb_gap<=0.05)
 #   4. eval, stream mode: 512-token windows, second half scored, two windows per language (as the
-#      llama-perplexity reference of issue 10): Q4_0
-#   5. per-layer sweeps over Q4_0: each layer's attention, each whole block kept at fp16
+#      llama-perplexity reference of issue 10): Q4_0 and Q2_K
+#   5. per-layer sweeps over Q4_0 (each layer's MLP, then predict from it; each layer's attention;
+#      each whole block, kept at fp16)
 #   6. report (Markdown + HTML) of every result present
 # Plans over llama.cpp mixtures are written as one-line plans ('base=Q4_0; ...'): eval and sweep
 # --base take a plain format only (Q4_0 there means plain q4_0, norms included).
-# Sample size: --lines N sentences per language for eval and activations (default 6); the
-# sweeps and the search use --sweep-lines M sentences (default 2) of --sweep-langs (default en and
-# the languages that lose most or are low-resource: fi pl cs tr hi ar ko th id). The model's
+# Sample size, chosen so that the run takes about an hour on 2 shared cores (the model's
 # 262,144-token output head costs about 0.5 GFLOP per scored token and weight set, so the whole of
-# ud-pud under every plan takes days on 2 shared cores; these defaults take about an hour there.
+# ud-pud under every plan would take days there): --lines N sentences per language for eval and
+# activations (default 6, all 21 languages); the sweeps use --sweep-lines M sentences (default 2)
+# of --sweep-langs (default en and nine that lose most or are low-resource); the search uses the
+# same sentences of --search-langs (default en and the six that lose most under Q4_0); the stream
+# eval uses --stream-langs (default those of issue 10's llama-perplexity reference: en pl fi cs tr hi;
+# its group 'lr' is tr and hi, the low-resource languages among them).
 # Every step writes its outputs atomically and is skipped when they exist, so a stopped run
 # resumes where it stopped (sweeps resume inside the step from their SQLite file). Each step's
 # wall time goes to OUT/times.tsv.
-# Usage: scripts/run-real.sh [--lines N] [--sweep-lines M] [--sweep-langs a,b] [--out DIR] [--lq BINARY]
-#                            [--no-setup]
+# Usage: scripts/run-real.sh [--lines N] [--sweep-lines M] [--sweep-langs a,b] [--search-langs a,b]
+#                            [--stream-langs a,b] [--out DIR] [--lq BINARY] [--no-setup]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-lines=6 sweep_lines=2 sweep_langs=en,fi,pl,cs,tr,hi,ar,ko,th,id out=build/real-results LQ=build/apps/cli/langquant setup=1
+lines=6 sweep_lines=2 sweep_langs=en,fi,pl,cs,tr,hi,ar,ko,th,id search_langs=en,cs,pl,is,fi,sv,tr
+stream_langs=en,pl,fi,cs,tr,hi out=build/real-results LQ=build/apps/cli/langquant setup=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --lines) lines="$2"; shift 2 ;;
     --sweep-lines) sweep_lines="$2"; shift 2 ;;
     --sweep-langs) sweep_langs="$2"; shift 2 ;;
+    --search-langs) search_langs="$2"; shift 2 ;;
+    --stream-langs) stream_langs="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --lq) LQ="$2"; shift 2 ;;
     --no-setup) setup=0; shift ;;
@@ -105,7 +111,7 @@ sentence_plans=(
 )
 step "eval sentence" "$out/eval-sentence.json" \
   "$LQ" eval --model "$model" --corpus "$corpus" "${lr[@]}" --out "$out/eval-sentence.json" --quiet \
-    "${sentence_plans[@]}"
+    "${sentence_plans[@]}" >/dev/null
 "$LQ" report "$out/eval-sentence.json" --md "$out/eval-sentence.md" >/dev/null
 
 # Per-layer sweeps as experiment files of one-line plans over Q4_0, tagged as the layers axis
@@ -134,27 +140,27 @@ sweep() {
 }
 
 # In order of what the report needs most, so that a run cut short still answers the most.
-sweep per-layer-mlp
 step "stats" "$out/stats.json" \
   "$LQ" stats --model "$model" --format q4_0 --out "$out/stats.json" --quiet
 step "activations" "$out/activations.json" \
   "$LQ" activations --model "$model" --corpus "$corpus" --sentences "$lines" --plan "$Q" \
     --out "$out/activations.json" --md "$out/activations.md" --quiet
-step "predict" "$out/predict.json" \
-  sh -c '"$0" predict --stats "$1/stats.json" --sweep "$1/per-layer-mlp.json" --activations "$1/activations.json" \
-    --objective delta_bpb_gap --md "$1/predict.md" --json > "$1/predict.json.tmp" && mv "$1/predict.json.tmp" "$1/predict.json"' \
-    "$LQ" "$out"
 # Exit status 3 (target missed) still writes the best plan within the budget: a result, not a failure.
 step "search" "$out/search.txt" \
   sh -c '"$0" search --model "$1" --corpus "$2" --langs "$4" --base Q4_0 --keep fp16 --groups layers \
     --target "max_delta_bpb_gap<=0.05" --budget 0.15 --race-start 1 --race-bootstrap 100 --out "$3/plan.toml" \
     --quiet > "$3/search.txt.tmp"; rc=$?; [ $rc -eq 0 ] || [ $rc -eq 3 ] || exit $rc
     mv "$3/search.txt.tmp" "$3/search.txt"' "$LQ" "$model" "$sweep_corpus" "$out" \
-    "$sweep_langs"
+    "$search_langs"
 step "eval stream" "$out/eval-stream.json" \
-  "$LQ" eval --model "$model" --corpus "$out/ud-pud-stream-1024" "${lr[@]}" --mode stream --ctx 512 \
-    --out "$out/eval-stream.json" --quiet --plan "$Q"
+  "$LQ" eval --model "$model" --corpus "$out/ud-pud-stream-1024" --langs "$stream_langs" --group lr=tr,hi \
+    --mode stream --ctx 512 --out "$out/eval-stream.json" --quiet --plan "$Q" --plan base=Q2_K >/dev/null
 "$LQ" report "$out/eval-stream.json" --md "$out/eval-stream.md" >/dev/null
+sweep per-layer-mlp
+step "predict" "$out/predict.json" \
+  sh -c '"$0" predict --stats "$1/stats.json" --sweep "$1/per-layer-mlp.json" --activations "$1/activations.json" \
+    --objective delta_bpb_gap --md "$1/predict.md" --json > "$1/predict.json.tmp" && mv "$1/predict.json.tmp" "$1/predict.json"' \
+    "$LQ" "$out"
 sweep per-layer-attn
 sweep per-layer-block
 
