@@ -43,11 +43,16 @@ def _matrices(path):
 
 def _synthetic_imatrix(path, f16, seed):
     """Column sums of squares spread over four orders of magnitude for every blk.* matrix
-    (llama-imatrix collects only those), 64 tokens each; returns llama-quantize's weights."""
+    (llama-imatrix collects only those), 64 tokens each, with the edge cases of real matrices:
+    some columns never active (0) and a whole 32-column block of zeros; returns llama-quantize's
+    weights."""
     rng = np.random.default_rng(seed)
     count = 64.0
     sums = {n: (count * 10.0 ** rng.uniform(-3, 1, cols)).astype(np.float32)
             for n, cols in _matrices(f16).items() if n.startswith("blk.")}
+    for s in sums.values():
+        s[rng.random(s.size) < 0.05] = 0
+        s[64:96] = 0
     lq_llama.write_imatrix(path, sums, count)
     return {n: (s / np.float32(count)).astype(np.float32) for n, s in sums.items()}
 
