@@ -3,7 +3,7 @@ temporary file left, the store or progress file consistent, and once space is ba
 command (eval: with --resume) finishes with the bytes of an uninterrupted run.
 
 The small disk is a real one where the machine allows it: a tmpfs mounted for the test (needs
-root, or CAP_SYS_ADMIN; works on the CI machine, which runs as root). Where mounting is refused
+root, or CAP_SYS_ADMIN; works on the development machine, which runs the tests as root). Where mounting is refused
 (an unprivileged user, a Docker container without CAP_SYS_ADMIN) the same tests run on an
 equivalent: the file size limit RLIMIT_FSIZE (`ulimit -f`) set for langquant alone, with
 SIGXFSZ ignored, so a write past the limit fails with EFBIG as a write to a full disk fails
