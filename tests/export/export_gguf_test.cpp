@@ -10,10 +10,13 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <random>
 
 #include "core/error.h"
 #include "export/gguf_export.h"
+#include "export/llama_quantize_export.h"
 #include "formats/gguf.h"
 #include "formats/gguf_writer.h"
 #include "quant/ggml_blocks.h"
@@ -190,6 +193,42 @@ TEST_F(ExportGguf, InexpressiblePlansAreRefusedBeforeWriting) {
     EXPECT_FALSE(std::filesystem::exists(out)) << plan;
   }
   EXPECT_FALSE(exporter::gguf_refusal(*model, quant::resolve_plan(quant::parse_plan_line("base=q8_0; keep fp32 kind=norm"), *model)));
+}
+
+TEST_F(ExportGguf, LlamaQuantizeScriptNamesEveryOverride) {
+  const auto rp = quant::resolve_plan(
+      quant::parse_plan_line("base=Q4_K_M; keep q8_0 layers=0; keep q6_k name=blk.1.ffn_up.weight; output_tensor_type=q8_0"),
+      *model);
+  const std::string sh = temp("plan.sh").string();
+  const auto res = exporter::export_llama_quantize(*model, rp, sh);
+  auto read = [](const std::string& p) {
+    std::ifstream f(p);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  const std::string script = read(sh), types = read(res.tensor_types);
+  EXPECT_EQ(res.output, temp("plan.gguf").string());
+  EXPECT_NE(script.find("--output-tensor-type q8_0"), std::string::npos) << script;
+  EXPECT_NE(script.find("--tensor-type-file '" + res.tensor_types + "'"), std::string::npos) << script;
+  EXPECT_NE(script.find("'" + src + "' '" + res.output + "' Q4_K_M \"$@\""), std::string::npos) << script;
+  EXPECT_EQ(script.find("--allow-requantize"), std::string::npos);  // an F32 source
+  EXPECT_EQ(script.find("--imatrix"), std::string::npos);
+  EXPECT_TRUE((std::filesystem::status(sh).permissions() & std::filesystem::perms::owner_exec) != std::filesystem::perms::none);
+  // The 7 matrices of layer 0 and blk.1.ffn_up, exact names, ggml's type spelling; no norms.
+  EXPECT_EQ(res.overrides, 8);
+  EXPECT_NE(types.find("^blk\\.0\\.attn_q\\.weight$=q8_0\n"), std::string::npos) << types;
+  EXPECT_NE(types.find("^blk\\.1\\.ffn_up\\.weight$=q6_K\n"), std::string::npos) << types;
+  EXPECT_EQ(types.find("norm"), std::string::npos) << types;
+  for (const auto& p : {sh, res.tensor_types}) std::filesystem::remove(p);
+  // A plain base has no llama-quantize file type: refused, naming it, nothing written.
+  const auto plain = quant::resolve_plan(quant::parse_plan_line("base=q4_0; keep fp32 kind=norm"), *model);
+  const auto why = exporter::llama_quantize_refusal(*model, plain);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("base=q4_0"), std::string::npos) << *why;
+  EXPECT_NE(why->find("target llama-quantize"), std::string::npos) << *why;
+  EXPECT_THROW(exporter::export_llama_quantize(*model, plain, sh), Error);
+  EXPECT_FALSE(std::filesystem::exists(sh));
 }
 
 }  // namespace
