@@ -31,7 +31,8 @@ std::vector<Piece> engine_batches(const UnitSet& units, int64_t batch_tokens) {
 ResumableScoring::ResumableScoring(const std::string& path, bool resume, const std::string& command)
     : path_(path), command_(command), resume_(resume) {
   const bool existed = std::filesystem::exists(path);
-  store_ = std::make_unique<SweepStore>(path, StoreLabels{command, "wait for it to finish, or write to other outputs"});
+  store_ = std::make_unique<SweepStore>(
+      path, StoreLabels{command, "wait for it to finish, or write to other outputs", "delete it to start afresh"});
   if (existed && !resume_ && store_->initialized())
     fail(path, "holds the progress of an interrupted " + command + " run: add --resume to continue it, or delete "
                "the file to start again");

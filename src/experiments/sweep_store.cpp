@@ -126,7 +126,7 @@ nlohmann::json plan_identity(const nlohmann::json& plans) {
 
 }  // namespace
 
-SweepStore::SweepStore(const std::string& path, const StoreLabels& labels) : path_(path) {
+SweepStore::SweepStore(const std::string& path, StoreLabels labels) : path_(path), labels_(std::move(labels)) {
   // The lock comes first: a second sweep must not even create tables under a running one.
   for (;;) {
     lock_fd_ = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -143,7 +143,7 @@ SweepStore::SweepStore(const std::string& path, const StoreLabels& labels) : pat
       if (created_) ::unlink(path.c_str());
       release_lock();
       if (err == EWOULDBLOCK)
-        fail(path, "another " + labels.writer + " is writing this database: " + labels.advice);
+        fail(path, "another " + labels_.writer + " is writing this database: " + labels_.advice);
       fail(path, std::string("cannot lock the sweep database: ") + std::strerror(err));
     }
     // A failed start of another sweep may have removed the file between our open and flock:
@@ -336,16 +336,16 @@ void SweepStore::check_same(const SweepSetup& now) {
         fail(path_, std::string("holds results of ") + p.what + ": " + p.key + " hash " +
                         (a.is_string() ? a.get<std::string>() : a.dump()) + " in the store, " +
                         (b.is_string() ? b.get<std::string>() : b.dump()) +
-                        " now; refusing to mix them (use another --db, or the inputs it was made with)");
+                        " now; refusing to mix them (" + labels_.elsewhere + ", or the inputs it was made with)");
     }
   }
   for (const auto& [k, v] : now.scoring.items()) {
     const nlohmann::json old = was.scoring.value(k, nlohmann::json());
     if (old != v)
-      fail(path_, "holds another sweep: " + k + " was " + old.dump() + ", now " + v.dump() +
-                      " (use another --db, or the same options to resume)");
+      fail(path_, "holds another " + labels_.writer + ": " + k + " was " + old.dump() + ", now " + v.dump() +
+                      " (" + labels_.elsewhere + ", or the same options to resume)");
   }
-  if (was.scoring.size() != now.scoring.size()) fail(path_, "holds another sweep (its options differ)");
+  if (was.scoring.size() != now.scoring.size()) fail(path_, "holds another " + labels_.writer + " (its options differ)");
   if (plan_identity(was.plans) != plan_identity(now.plans)) {
     std::string what = "its plan list differs";
     const size_t n = std::min(was.plans.size(), now.plans.size());
@@ -358,18 +358,18 @@ void SweepStore::check_same(const SweepSetup& now) {
       }
     if (what == "its plan list differs")
       what = "it has " + std::to_string(was.plans.size()) + " plans, now " + std::to_string(now.plans.size());
-    fail(path_, "holds another sweep: " + what);
+    fail(path_, "holds another " + labels_.writer + ": " + what);
   }
-  if (was.languages != now.languages) fail(path_, "holds another sweep: its languages differ");
+  if (was.languages != now.languages) fail(path_, "holds another " + labels_.writer + ": its languages differ");
   bool same_units = was.units.size() == now.units.size();
   for (size_t i = 0; same_units && i < was.units.size(); ++i)
     same_units = was.units[i].lang == now.units[i].lang && was.units[i].bytes == now.units[i].bytes &&
                  was.units[i].chars == now.units[i].chars;
-  if (!same_units) fail(path_, "holds another sweep: the corpus's sentences differ");
+  if (!same_units) fail(path_, "holds another " + labels_.writer + ": the corpus's sentences differ");
   bool same_pieces = was.pieces.size() == now.pieces.size();
   for (size_t i = 0; same_pieces && i < was.pieces.size(); ++i)
     same_pieces = was.pieces[i].first == now.pieces[i].first && was.pieces[i].end == now.pieces[i].end;
-  if (!same_pieces) fail(path_, "holds another sweep: its pieces (--batch) differ");
+  if (!same_pieces) fail(path_, "holds another " + labels_.writer + ": its pieces (--batch) differ");
 }
 
 std::set<std::pair<int, int>> SweepStore::done() {

@@ -61,12 +61,13 @@ struct UnitResult {
 struct StoreLabels {
   std::string writer = "sweep";
   std::string advice = "wait for it to finish, or use another --db";
+  std::string elsewhere = "use another --db";  // how to start afresh instead of resuming
 };
 
 class SweepStore {
  public:
   // Opens or creates; fails when another store holds it.
-  explicit SweepStore(const std::string& path, const StoreLabels& labels = {});
+  explicit SweepStore(const std::string& path, StoreLabels labels = {});
   ~SweepStore();
   SweepStore(const SweepStore&) = delete;
   SweepStore& operator=(const SweepStore&) = delete;
@@ -97,6 +98,7 @@ class SweepStore {
   sqlite3* db_ = nullptr;
   int lock_fd_ = -1;
   bool created_ = false;  // the file did not exist before this store
+  StoreLabels labels_;
 };
 
 }  // namespace lq::experiments
