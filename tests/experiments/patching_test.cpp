@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include <unistd.h>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "formats/safetensors_writer.h"
