@@ -448,7 +448,7 @@ def test_index_lists_tensor_absent_from_shard(sharded):
 
 def test_index_not_json(sharded):
     (sharded / "model.safetensors.index.json").write_text("{ weight_map: ")
-    assert_bad_input(inspect(sharded), "model.safetensors.index.json", "not a JSON object")
+    assert_bad_input(inspect(sharded), "model.safetensors.index.json", "not valid JSON")
 
 
 def test_index_without_weight_map(sharded):
