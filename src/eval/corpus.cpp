@@ -72,6 +72,12 @@ std::vector<fs::path> sorted_files(const fs::path& dir) {
 
 }  // namespace
 
+void keep_first_sentences(Corpus& corpus, int n) {
+  if (n <= 0) return;
+  for (auto& l : corpus.languages)
+    if (l.sentences.size() > static_cast<size_t>(n)) l.sentences.resize(static_cast<size_t>(n));
+}
+
 Corpus load_corpus(const std::string& path, const std::vector<std::string>& only) {
   Corpus c;
   c.path = path;

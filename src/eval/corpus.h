@@ -26,6 +26,10 @@ struct Corpus {
 // than 1,000,000 sentences in one language.
 Corpus load_corpus(const std::string& path, const std::vector<std::string>& only = {});
 
+// Keeps the first `n` sentences of every language (n <= 0 keeps all): the analysis commands'
+// --sentences, which sample a corpus the same way in every job.
+void keep_first_sentences(Corpus& corpus, int n);
+
 // Parses "name=a,b,c" group definitions.
 std::map<std::string, std::vector<std::string>> parse_groups(const std::vector<std::string>& specs);
 

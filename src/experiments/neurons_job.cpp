@@ -47,8 +47,7 @@ NeuronsReport run_neurons_job(const NeuronsSpec& spec) {
   auto model = Model::load(spec.model);
   auto tok = open_tokenizer(*model);
   Corpus corpus = load_corpus(spec.corpus, spec.langs);
-  for (auto& l : corpus.languages)
-    if (spec.sentences > 0 && static_cast<int>(l.sentences.size()) > spec.sentences) l.sentences.resize(spec.sentences);
+  keep_first_sentences(corpus, spec.sentences);
   const UnitSet units = make_units(corpus, *tok, model->hparams(), UnitOptions{});
   NeuronsReport r;
   r.model = spec.model;

@@ -15,8 +15,7 @@ PatchReport run_patch_job(const PatchSpec& spec) {
   auto model = Model::load(spec.model);
   auto tok = open_tokenizer(*model);
   Corpus corpus = load_corpus(spec.corpus, spec.langs);
-  for (auto& l : corpus.languages)
-    if (spec.sentences > 0 && static_cast<int>(l.sentences.size()) > spec.sentences) l.sentences.resize(spec.sentences);
+  keep_first_sentences(corpus, spec.sentences);
   const UnitSet units = make_units(corpus, *tok, model->hparams(), UnitOptions{});
   std::vector<std::string> codes;
   for (const auto& l : corpus.languages) codes.push_back(l.code);

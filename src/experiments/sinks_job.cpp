@@ -88,8 +88,7 @@ SinksReport run_sinks_job(const SinksSpec& spec) {
   auto model = Model::load(spec.model);
   auto tok = open_tokenizer(*model);
   Corpus corpus = load_corpus(spec.corpus, spec.langs);
-  for (auto& l : corpus.languages)
-    if (spec.sentences > 0 && static_cast<int>(l.sentences.size()) > spec.sentences) l.sentences.resize(spec.sentences);
+  keep_first_sentences(corpus, spec.sentences);
   const UnitSet units = make_units(corpus, *tok, model->hparams(), UnitOptions{});
   const HParams& hp = model->hparams();
 

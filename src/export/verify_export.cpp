@@ -86,8 +86,7 @@ VerifyResult verify_export(const VerifySpec& spec) {
   auto model = Model::load(spec.model);
   auto tok = open_tokenizer(*model);
   Corpus corpus = load_corpus(spec.corpus, spec.langs);
-  for (auto& l : corpus.languages)
-    if (spec.sentences > 0 && static_cast<int>(l.sentences.size()) > spec.sentences) l.sentences.resize(spec.sentences);
+  keep_first_sentences(corpus, spec.sentences);
   UnitOptions uo;
   uo.mode = ScoreMode::Stream;
   uo.n_ctx = spec.n_ctx;

@@ -68,6 +68,17 @@ TEST_F(CorpusTest, TxtFolderWithCrlfAndBlankLines) {
   EXPECT_EQ(fs::path(c.languages[1].sources[0]).filename(), "en.txt");
 }
 
+TEST_F(CorpusTest, KeepFirstSentencesCutsEveryLanguageAndZeroKeepsAll) {
+  write("en.txt", "a\nb\nc\n");
+  write("de.txt", "x\n");
+  Corpus c = load_corpus(root());
+  keep_first_sentences(c, 0);
+  EXPECT_EQ(c.languages[1].sentences.size(), 3u);
+  keep_first_sentences(c, 2);
+  EXPECT_EQ(c.languages[0].sentences, (Lines{"x"}));
+  EXPECT_EQ(c.languages[1].sentences, (Lines{"a", "b"}));
+}
+
 TEST_F(CorpusTest, KeepsInnerWhitespaceAndNoFinalNewline) {
   write("en.txt", "  leading and trailing  \r\nlast line without newline");
   const Corpus c = load_corpus(root());
