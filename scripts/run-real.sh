@@ -16,7 +16,7 @@
 #      each whole block, kept at fp16)
 #   6. report (Markdown + HTML) of every result present
 # Plans over llama.cpp mixtures are written as one-line plans ('base=Q4_0; ...'): eval and sweep
-# --base take a plain format only (Q4_0 there means plain q4_0, norms included).
+# --base take a plain format only for their presets (a mixture name there is refused).
 # Sample size, chosen so that the run takes about an hour on 2 shared cores (the model's
 # 262,144-token output head costs about 0.5 GFLOP per scored token and weight set, so the whole of
 # ud-pud under every plan would take days there): --lines N sentences per language for eval and

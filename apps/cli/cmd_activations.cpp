@@ -103,7 +103,7 @@ std::string markdown(const std::vector<analysis::LanguageActivations>& res, cons
 }
 
 void run_activations(const ActivationsArgs& a) {
-  const quant::Format base = quant::parse_format(a.base), keep = quant::parse_format(a.keep);
+  const quant::Format base = quant::parse_preset_base("--base", a.base), keep = quant::parse_format(a.keep);
   apply_threads(a.compute);
   auto model = Model::load(a.model);
   auto tok = open_tokenizer(*model);

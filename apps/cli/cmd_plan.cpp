@@ -29,7 +29,7 @@ std::string tensor_format_text(const quant::ResolvedTensor& r) {
 }
 
 void run_show(const PlanArgs& a) {
-  const quant::Plan plan = quant::load_plan(a.plan, quant::parse_format(a.base), quant::parse_format(a.keep));
+  const quant::Plan plan = quant::load_plan(a.plan, quant::parse_preset_base("--base", a.base), quant::parse_format(a.keep));
   auto model = Model::load(a.dir);
   const auto rp = quant::resolve_plan(plan, *model);
   const auto cost = quant::plan_cost(rp, *model);
@@ -123,7 +123,7 @@ void run_list() {
 }
 
 void run_apply(const PlanArgs& a) {
-  const quant::Plan plan = quant::load_plan(a.plan, quant::parse_format(a.base), quant::parse_format(a.keep));
+  const quant::Plan plan = quant::load_plan(a.plan, quant::parse_preset_base("--base", a.base), quant::parse_format(a.keep));
   auto model = Model::load(a.dir);
   quant::QuantCache cache;
   const WeightSet weights = quant::build_weight_set(*model, quant::resolve_plan(plan, *model), cache);

@@ -50,7 +50,7 @@ experiments::Experiment choose_experiment(const SweepArgs& a) {
     e = experiments::experiment_from_json({{"name", "plans"}, {"axis", json::array({axis})}}, "--plan");
   }
   // --base/--keep replace the experiment's own formats (presets and generated plans).
-  if (!a.base.empty()) e.base = quant::parse_format(a.base);
+  if (!a.base.empty()) e.base = quant::parse_preset_base("--base", a.base);
   if (!a.keep.empty()) e.keep = quant::parse_format(a.keep);
   return e;
 }

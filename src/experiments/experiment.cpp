@@ -347,7 +347,7 @@ Experiment experiment_from_json(const json& j, const std::string& source) {
   e.name = str("name", std::filesystem::path(source).stem().string());
   e.description = str("description", "");
   try {
-    e.base = quant::parse_format(str("base", "int4"));
+    e.base = quant::parse_preset_base("base", str("base", "int4"));
     e.keep = quant::parse_format(str("keep", "fp16"));
   } catch (const Error& err) {
     fail(source, err.what());

@@ -6,6 +6,7 @@
 #include "experiments/plan_scoring.h"
 #include "model/checkpoint.h"
 #include "quant/plan_apply.h"
+#include "quant/presets.h"
 
 namespace lq {
 
@@ -33,7 +34,7 @@ PatchReport run_patch_job(const PatchSpec& spec) {
     for (const auto& p : patches) runs.push_back({p, d});
   }
 
-  const PreparedPlan plan = prepare_plan(spec.plan, quant::parse_format(spec.base), quant::parse_format(spec.keep), *model);
+  const PreparedPlan plan = prepare_plan(spec.plan, quant::parse_preset_base("--base", spec.base), quant::parse_format(spec.keep), *model);
   quant::QuantCache cache;
   const WeightSet fp(*model), planned = quant::build_weight_set(*model, plan.resolved, cache);
   int64_t rows = 0;

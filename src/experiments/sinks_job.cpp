@@ -8,6 +8,7 @@
 #include "experiments/plan_scoring.h"
 #include "model/checkpoint.h"
 #include "quant/plan_apply.h"
+#include "quant/presets.h"
 
 namespace lq {
 namespace {
@@ -119,7 +120,7 @@ SinksReport run_sinks_job(const SinksSpec& spec) {
 
   if (!spec.plan.empty()) {
     const PreparedPlan plan =
-        prepare_plan(spec.plan, quant::parse_format(spec.base), quant::parse_format(spec.keep), *model);
+        prepare_plan(spec.plan, quant::parse_preset_base("--base", spec.base), quant::parse_format(spec.keep), *model);
     r.plan = plan.info.name;
     r.plan_line = plan.info.description;
     quant::QuantCache cache;

@@ -19,7 +19,7 @@ ExportResult export_plan(const ExportSpec& spec) {
     for (const auto& t : targets) list += (list.empty() ? "" : ", ") + t;
     fail("export --to " + spec.to, "unknown target (valid: " + list + ")");
   }
-  const quant::Plan plan = quant::load_plan(spec.plan, quant::parse_format(spec.base), quant::parse_format(spec.keep));
+  const quant::Plan plan = quant::load_plan(spec.plan, quant::parse_preset_base("--base", spec.base), quant::parse_format(spec.keep));
   auto model = Model::load(spec.model);
   const quant::ResolvedPlan rp = quant::resolve_plan(plan, *model);
   ExportResult res;

@@ -81,7 +81,7 @@ VerifyResult verify_export(const VerifySpec& spec) {
   if (!std::filesystem::is_regular_file(spec.gguf)) fail(spec.gguf, "no such GGUF file (write it with langquant export)");
 
   // langquant's simulation of the plan on stream windows of the corpus.
-  const quant::Plan plan = quant::load_plan(spec.plan, quant::parse_format(spec.base), quant::parse_format(spec.keep));
+  const quant::Plan plan = quant::load_plan(spec.plan, quant::parse_preset_base("--base", spec.base), quant::parse_format(spec.keep));
   res.plan_line = quant::plan_to_line(plan);
   auto model = Model::load(spec.model);
   auto tok = open_tokenizer(*model);

@@ -14,6 +14,7 @@
 #include "model/checkpoint.h"
 #include "model/weight_set.h"
 #include "quant/plan_apply.h"
+#include "quant/presets.h"
 
 namespace lq::jobs {
 namespace {
@@ -82,7 +83,7 @@ EvalResult run_eval(const EvalSpec& s, const JobProgress& progress) {
   std::vector<std::unique_ptr<WeightSet>> owned;
   owned.push_back(std::make_unique<WeightSet>(*model));
   quant::QuantCache cache;
-  const quant::Format base = quant::parse_format(s.base), keep = quant::parse_format(s.keep);
+  const quant::Format base = quant::parse_preset_base("--base", s.base), keep = quant::parse_format(s.keep);
   for (const auto& spec : s.plans) {
     const PreparedPlan p = prepare_plan(spec, base, keep, *model);
     for (const auto& n : names)

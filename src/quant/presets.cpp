@@ -1,5 +1,7 @@
 #include "quant/presets.h"
 
+#include "quant/llama_mixture.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -107,6 +109,13 @@ bool find_preset(std::string_view name, const Format& base, const Format& keep, 
     out.rules = p.rules;
   }
   return true;
+}
+
+Format parse_preset_base(const std::string& where, const std::string& name) {
+  if (is_llama_mixture(name))
+    fail(where, "'" + name + "' is llama.cpp's mixture, which a preset cannot take as its base; use the plain format '" +
+                    lower(name) + "', or write the mixture as a plan: 'base=" + name + "; keep ...'");
+  return parse_format(name);
 }
 
 Plan load_plan(const std::string& spec, const Format& base, const Format& keep) {

@@ -22,6 +22,12 @@ const std::vector<PresetInfo>& preset_list();
 // tensors together. Returns false when `name` is no preset.
 bool find_preset(std::string_view name, const Format& base, const Format& keep, Plan& out);
 
+// The base format a preset is built over (--base, an experiment file's "base"). A llama.cpp
+// mixture name (Q4_0, Q4_K_M ...) is refused, naming `where`: a preset's rules over it would
+// silently be the plain block format (norms quantized), whereas a plan line 'base=Q4_0; ...'
+// is the mixture. Lower case (q4_0) is the plain format.
+Format parse_preset_base(const std::string& where, const std::string& name);
+
 // A plan from the command line: a preset name, a .toml/.json file, or the one-line form.
 Plan load_plan(const std::string& spec, const Format& base, const Format& keep);
 

@@ -98,3 +98,17 @@ TEST(Presets, KFormsAndLoadPlan) {
   EXPECT_THROW(load_plan("no-such-preset", kInt4, kFp16), Error);
   EXPECT_THROW(load_plan("/nonexistent/plan.toml", kInt4, kFp16), Error);
 }
+
+TEST(Presets, BaseRefusesALlamaMixtureAndTakesThePlainFormat) {
+  // --base Q4_0 used to mean plain q4_0 (norms quantized) in eval while search took the mixture.
+  try {
+    quant::parse_preset_base("--base", "Q4_0");
+    FAIL() << "a mixture name was accepted as a preset's base";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--base"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("base=Q4_0"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(quant::parse_preset_base("--base", "Q4_K_M"), Error);
+  EXPECT_EQ(quant::canonical_name(quant::parse_preset_base("--base", "q4_0")), "q4_0");
+  EXPECT_EQ(quant::canonical_name(quant::parse_preset_base("--base", "int4")), "int4");
+}
