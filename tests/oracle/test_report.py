@@ -396,7 +396,7 @@ def test_hostile_plan_names_are_escaped(work, tmp_path):
 # ---- bad input -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("content,what", [("{not json", "not valid JSON"), ('{"model":"m"}', "corpus"),
-                                          ("[1,2]", "not a JSON object")])
+                                          ("[1,2]", "expected a JSON object")])
 def test_bad_input_one_line_error_no_output(tmp_path, content, what):
     bad = tmp_path / "bad.json"
     bad.write_text(content)
