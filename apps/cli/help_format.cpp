@@ -28,6 +28,11 @@ const std::map<std::string, std::string>& summaries() {
       {"predict", "Which pre-quantization statistic predicts layer criticality"},
       {"search", "Cheapest protection meeting a fairness target (greedy/beam, racing)"},
       {"recommend", "Rank layers by criticality, then search a plan in that order"},
+      {"export", "Write a plan as a GGUF file or a llama-quantize command for deployment"},
+      {"verify-export", "Score an exported GGUF with llama.cpp beside langquant's simulation, per language"},
+      {"patch", "Causal patching: share of each language's loss that restoring activations recovers"},
+      {"sinks", "Attention sinks per head and language, against weight outliers and loss"},
+      {"neurons", "Language-specific feed-forward neurons (activation probability, LAPE)"},
       // plan's own commands
       {"list", "List the preset plans with a one-line description each"},
       {"show", "Resolve a plan on a checkpoint: every tensor's format, overhead, size"},

@@ -35,6 +35,10 @@ check() { if [ "$1" -ne 0 ]; then echo "FAIL $2" >&2; failures=$((failures + 1))
 expect 0 help --help
 grep -q "^  eval  *Per-language quality" "$WORK/help.out"; check $? "--help lists eval with its one-line summary"
 grep -q "^Exit codes: 0 ok; 1 bad input" "$WORK/help.out"; check $? "--help documents the exit codes"
+# A command missing from the summary table falls back to its description's first sentence, which
+# can run for several lines; every summary must stay one short line.
+! awk '/^Subcommands:/ { on = 1; next } on && /^$/ { on = 0 } on && length($0) > 120' "$WORK/help.out" | grep -q .
+check $? "--help: every command's summary fits one line of 120 characters"
 expect 0 eval-help eval --help
 grep -q "FLORES-style folder" "$WORK/eval-help.out"; check $? "eval --help keeps the full description"
 expect 0 version --version
