@@ -15,6 +15,8 @@ from conftest import run_lq
 gguf = pytest.importorskip("gguf")
 llama_cpp = pytest.importorskip("llama_cpp")
 
+import llama_quantize as lq_llama  # noqa: E402  (needs gguf and llama_cpp)
+
 MIXTURES = ["Q4_K_M", "Q4_K_S", "Q5_K_M", "Q5_K_S", "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q2_K", "Q6_K", "Q8_0",
             "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "IQ4_XS"]
 # The mixtures whose rules depend on depth, n_gqa or width: on every synthetic model; the others on
@@ -22,23 +24,6 @@ MIXTURES = ["Q4_K_M", "Q4_K_S", "Q5_K_M", "Q5_K_S", "Q3_K_S", "Q3_K_M", "Q3_K_L"
 LAYERED = {"Q4_K_M", "Q4_K_S", "Q5_K_M", "Q3_K_M", "Q2_K"}
 # The real models (a few seconds each; the rest is covered on the synthetic ones).
 REAL_MIXTURES = ["Q4_K_M", "Q3_K_M", "Q4_0"]
-
-
-def _ftype(mixture):
-    return getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{mixture}")
-
-
-def _quantize(src, dst, mixture, pure=False, output_type=None, token_embd_type=None):
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = _ftype(mixture)
-    params.nthread = 2
-    params.pure = pure
-    if output_type is not None:
-        params.output_tensor_type = int(getattr(gguf.GGMLQuantizationType, output_type.upper()))
-    if token_embd_type is not None:
-        params.token_embedding_type = int(getattr(gguf.GGMLQuantizationType, token_embd_type.upper()))
-    rc = llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), params)
-    assert rc == 0, f"llama_model_quantize {mixture} of {src} failed ({rc})"
 
 
 def _types(path):
@@ -56,7 +41,7 @@ def _plan_types(model, plan):
 
 def _compare(model, f16, tmp, mixture, plan=None, **quantize_kw):
     dst = tmp / f"{f16.stem}-{mixture}.gguf"
-    _quantize(f16, dst, mixture, **quantize_kw)
+    lq_llama.quantize(f16, dst, mixture, **quantize_kw)
     want = _types(dst)
     got, why = _plan_types(model, plan or f"base={mixture}")
     assert set(got) == set(want), f"tensor names differ: {sorted(set(got) ^ set(want))}"
@@ -191,25 +176,6 @@ def test_rules_act_as_tensor_type_overrides(synthetic_ggufs):
 
 # ---- real models, written back as F16 GGUFs ----
 
-def _f16_copy(src, dst):
-    r = gguf.GGUFReader(str(src))
-    arch = str(r.fields["general.architecture"].contents())
-    w = gguf.GGUFWriter(str(dst), arch)
-    for name, f in r.fields.items():
-        if name.startswith("GGUF.") or name in ("general.architecture", "general.file_type"):
-            continue
-        sub = f.types[1] if len(f.types) > 1 else None
-        w.add_key_value(name, f.contents(), f.types[0], sub_type=sub)
-    w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
-    for t in r.tensors:
-        v = gguf.quants.dequantize(t.data, t.tensor_type)
-        w.add_tensor(t.name, v.astype(np.float32 if v.ndim == 1 else np.float16))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-
-
 @pytest.fixture(scope="session")
 def real_f16(tmp_path_factory, request):
     made = {}
@@ -218,7 +184,7 @@ def real_f16(tmp_path_factory, request):
         if fixture not in made:
             src = request.getfixturevalue(fixture)
             dst = tmp_path_factory.mktemp("mixture-real") / f"{fixture}-f16.gguf"
-            _f16_copy(src, dst)
+            lq_llama.f16_copy(src, dst)
             made[fixture] = (src, dst)
         return made[fixture]
     return get
