@@ -139,8 +139,10 @@ SweepStore::SweepStore(const std::string& path, StoreLabels labels) : path_(path
       fail(path, "is a folder, expected a sweep database file");
     }
     if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      // Even a file this process created is not removed here: another sweep opened it and took
+      // the lock first, and it is now that sweep's store. Only the lock holder ever unlinks.
       const int err = errno;
-      if (created_) ::unlink(path.c_str());
+      created_ = false;
       release_lock();
       if (err == EWOULDBLOCK)
         fail(path, "another " + labels_.writer + " is writing this database: " + labels_.advice);
@@ -149,7 +151,12 @@ SweepStore::SweepStore(const std::string& path, StoreLabels labels) : path_(path
     // A failed start of another sweep may have removed the file between our open and flock:
     // the lock must be on the file the path names now.
     struct stat now {};
-    if (::stat(path.c_str(), &now) == 0 && now.st_ino == locked.st_ino && now.st_dev == locked.st_dev) break;
+    if (::stat(path.c_str(), &now) == 0 && now.st_ino == locked.st_ino && now.st_dev == locked.st_dev) {
+      // An empty file holds nothing of the user's (another sweep created it and lost the lock
+      // to us): ours to remove if this run fails before writing its setup.
+      created_ = created_ || now.st_size == 0;
+      break;
+    }
     release_lock();
   }
   try {

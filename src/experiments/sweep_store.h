@@ -11,8 +11,9 @@
 // lifetime (released by the kernel even when the process is killed), so a second sweep on the
 // same file stops at once with a clear message instead of racing the first. A store this
 // process created is removed again unless initialize() committed (creating or initializing
-// it failed, e.g. on a full disk, or the run stopped before), so no empty database is left. SQLite errors carry what to do (a damaged
-// file, a full disk).
+// it failed, e.g. on a full disk, or the run stopped before), so no empty database is left;
+// so is an empty file found when taking the lock. Only the lock holder ever removes the file.
+// SQLite errors carry what to do (a damaged file, a full disk).
 //
 // The setup includes the identity of the model and the corpus (hashes, see
 // experiments/run_identity.h); check_same refuses another model or corpus with one line
