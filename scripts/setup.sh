@@ -21,7 +21,8 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(build-essential cmake ccache pkg-config libopenblas-dev libpcre2-dev libicu-dev nlohmann-json3-dev
-      libcli11-dev libtomlplusplus-dev libsqlite3-dev libgtest-dev libjs-vega clang-14 libclang-rt-14-dev libomp-14-dev)
+      libcli11-dev libtomlplusplus-dev libsqlite3-dev libgtest-dev libjs-vega clang-14 libclang-rt-14-dev libomp-14-dev
+      slurmctld slurmd slurm-client munge)  # Slurm: the sweep's cluster test starts its own daemons (tests/slurm)
 [ "$want_python" -eq 1 ] && pkgs+=(python3 python3-venv chromium fonts-dejavu-core)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
