@@ -1,5 +1,7 @@
 #include "core/progress.h"
 
+#include "core/run_observer.h"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -25,12 +27,18 @@ Progress::Progress(std::string label, int64_t total, std::string unit, bool quie
       total_(total),
       enabled_(!quiet && ::isatty(STDERR_FILENO)),
       start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+      last_draw_(start_) {
+  if (RunObserver* o = current_run_observer()) o->progress(label_, 0, total_);
+}
 
 Progress::~Progress() { finish(); }
 
 void Progress::advance(int64_t n) {
   done_ += n;
+  if (RunObserver* o = current_run_observer()) {  // a front end's own progress, and its Ctrl-C
+    o->progress(label_, done_, total_);
+    o->poll();
+  }
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   if (now - last_draw_ > std::chrono::milliseconds(200)) {

@@ -1,5 +1,6 @@
 // A one-line progress report on stderr: units done, rate and ETA. Silent when stderr is not a
-// terminal or when quiet is set, so logs and CI output stay clean.
+// terminal or when quiet is set, so logs and CI output stay clean. A front end's RunObserver
+// (core/run_observer.h) sees every step whether drawn or not.
 #pragma once
 #include <chrono>
 #include <cstdint>
