@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "core/mapped_file.h"
 #include "core/progress.h"
+#include "eval/plan_tree.h"
 #include "kernels/ops.h"
 #include "model/batch.h"
 #include "model/blocks.h"
@@ -47,6 +49,9 @@ void score_units(const Model& model, const std::vector<const WeightSet*>& sets, 
   std::vector<int32_t> masked;
   std::vector<TokenResult> results;
   size_t next = 0;
+  // Plans share the stages whose weights they share, unless hooks that differ per set are set.
+  std::unique_ptr<PlanTree> tree;
+  if (opt.share_stages && !opt.before_forward) tree = std::make_unique<PlanTree>(model, sets);
   check_mapped_files_unchanged();
   while (next < units.units.size()) {
     batch.clear();
@@ -73,10 +78,22 @@ void score_units(const Model& model, const std::vector<const WeightSet*>& sets, 
       }
       ++next;
     }
-    for (size_t s = 0; s < S; ++s) {
-      if (opt.before_forward) opt.before_forward(s, batch, forward_ws);
-      model.arch().forward(model, *sets[s], batch, forward_ws);
-      hidden[s].assign(forward_ws.hidden(), forward_ws.hidden() + batch.rows() * D);
+    const int64_t L = model.hparams().n_layer;
+    if (tree) {
+      const int64_t before = tree->blocks_run();
+      tree->run(batch, forward_ws, [&](size_t s, const float* h) { hidden[s].assign(h, h + batch.rows() * D); });
+      if (opt.work) opt.work->block_runs += tree->blocks_run() - before;
+    } else {
+      for (size_t s = 0; s < S; ++s) {
+        if (opt.before_forward) opt.before_forward(s, batch, forward_ws);
+        model.arch().forward(model, *sets[s], batch, forward_ws);
+        hidden[s].assign(forward_ws.hidden(), forward_ws.hidden() + batch.rows() * D);
+      }
+      if (opt.work) opt.work->block_runs += static_cast<int64_t>(S) * L;
+    }
+    if (opt.work) {
+      opt.work->batches += 1;
+      opt.work->block_naive += static_cast<int64_t>(S) * L;
     }
 
     const int64_t C = opt.logit_chunk_rows;

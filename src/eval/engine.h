@@ -33,6 +33,17 @@ struct EngineOptions {
   // Called before set s's forward of every batch (sets run 0, 1, ... in turn on one batch):
   // causal patching installs that set's Workspace intervention here. Empty: nothing.
   std::function<void(size_t set, const Batch& batch, Workspace& ws)> before_forward;
+  // Sets whose first stages read the same tensors compute them once (eval/plan_tree.h); the
+  // numbers are bit-identical either way. Off, or with before_forward (its hooks differ per
+  // set), every set runs its own whole forward.
+  bool share_stages = true;
+  // When set, receives the forward work done (counted as it runs, added to what it holds).
+  struct Work {
+    int64_t batches = 0;
+    int64_t block_runs = 0;    // block evaluations run
+    int64_t block_naive = 0;   // block evaluations of every set run alone: sets x n_layer per batch
+  };
+  Work* work = nullptr;
 };
 
 void score_units(const Model& model, const std::vector<const WeightSet*>& sets, const UnitSet& units,

@@ -49,8 +49,16 @@ struct Architecture {
   std::vector<std::string> model_types;  // config.json model_type values it serves
   HParams (*read_hparams)(const ModelConfig&);
   std::vector<TensorRow> (*tensor_table)(const HParams&);
-  // Runs the blocks and the final norm: fills ws.hidden() with [batch rows, n_embd].
-  void (*forward)(const Model&, const WeightSet&, const Batch&, Workspace&);
+  // The forward in three stages, so that plans whose first blocks have the same weights compute
+  // them once (eval/plan_tree.h). embed writes the residual stream x [batch rows, n_embd];
+  // block(l) updates x in place; finish writes the final hidden rows [batch rows, n_embd] to
+  // ws.hidden() and leaves x as it was. Stages keep no state between calls (all a block needs
+  // comes from the model, the weights and the batch), so a forward resumed from a copy of x is
+  // bit-identical to one run straight through. The Residual intervention and the block observer
+  // belong to forward() / run_stage(), not to the stages.
+  void (*embed)(const Model&, const WeightSet&, const Batch&, Workspace&, float* x);
+  void (*block)(const Model&, const WeightSet&, const Batch&, int layer, Workspace&, float* x);
+  void (*finish)(const Model&, const WeightSet&, const Batch&, Workspace&, const float* x);
   // Checkpoint tensors that are buffers, not weights (e.g. GPT-2's "attn.bias" causal mask).
   std::vector<std::string> ignored_suffixes;
   // config.json for a new checkpoint of these hyper-parameters (used by `langquant init`).
@@ -58,7 +66,23 @@ struct Architecture {
   // The output head: logits[rows, n_vocab] from the rows forward left in ws.hidden(). nullptr:
   // the plain head of output_logits (blocks.h). Gemma's final logit softcapping lives here.
   void (*head)(const WeightSet&, const float* hidden, int64_t rows, float* logits, Workspace&) = nullptr;
+
+  // The whole forward: fills ws.hidden() with [batch rows, n_embd] (x lives in ws's "x").
+  void forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) const;
+  // One stage of it on the residual stream x: 0 embed, 1..n_layer block stage - 1, n_layer + 1
+  // finish. Calls the Workspace's Residual intervention before each block and before finish,
+  // and its block observer after each block, exactly as forward() does.
+  void run_stage(const Model& m, const WeightSet& w, const Batch& b, int stage, Workspace& ws, float* x) const;
 };
+
+// The forward stage that reads a tensor, by canonical name: "blk.N." -> N + 1; the embeddings
+// ("token_*", "position_*") -> 0; "output_norm.*" and "output_transform.*" -> n_layer + 1;
+// kHeadOnly for the output head's own tensors ("output.*", "output_proj.*"), which no stage
+// reads; kEveryStage for a name none of these rules knows (safe: it keeps plans that differ in
+// it from sharing any stage).
+constexpr int kHeadOnly = -2;
+constexpr int kEveryStage = -1;
+int forward_stage_of(const std::string& canonical, int64_t n_layer);
 
 const Architecture& find_architecture(const ModelConfig& config);
 std::vector<std::string> architecture_names();

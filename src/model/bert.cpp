@@ -67,13 +67,11 @@ std::vector<TensorRow> bert_tensors(const HParams& h) {
   return t;
 }
 
-void bert_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+void bert_embed(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws, float* x) {
   const HParams& hp = m.hparams();
-  const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
+  const int64_t M = b.rows(), D = hp.n_embd;
   check_positions(m, b, "max_position_embeddings");
-  float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
-  float* ff = ws.buffer("ff", M * F);
   embed(w, b, D, 0, h);
   std::vector<float> type0(static_cast<size_t>(D));  // token_type_ids are all 0
   w.embedding_row("token_types.weight", 0, type0.data());
@@ -81,29 +79,37 @@ void bert_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace&
   for (int64_t r = 0; r < M; ++r)
     for (int64_t d = 0; d < D; ++d) h[r * D + d] += type0[d];
   apply_layer_norm(w, "token_embd_norm", h, M, D, hp.norm_eps, x);
+}
+
+void bert_block(const Model& m, const WeightSet& w, const Batch& b, int l, Workspace& ws, float* x) {
+  const HParams& hp = m.hparams();
+  const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
+  float* h = ws.buffer("h", M * D);
+  float* ff = ws.buffer("ff", M * F);
   SelfAttention a;
   a.n_head = a.n_head_kv = static_cast<int>(hp.n_head);
   a.head_dim = static_cast<int>(hp.head_dim());
   a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
   a.causal = false;
-  for (int l = 0; l < hp.n_layer; ++l) {
-    const std::string blk = "blk." + std::to_string(l) + ".";
-    ws.intervene(Site::Residual, l, x, M, D);
-    apply_self_attention(w, blk, x, b, a, ws, h);
-    ws.intervene(Site::AttnOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, x);
-    apply_linear(w, blk + "ffn_up", x, M, ff, ws);
-    apply_activation(hp.activation, ff, M * F);
-    ws.intervene(Site::MlpHidden, l, ff, M, F);
-    apply_linear(w, blk + "ffn_down", ff, M, h, ws);
-    ws.intervene(Site::MlpOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, x);
-    ws.observe(l, x, M, D);
-  }
-  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
-  // MLM head transform (for every row; the decoder itself runs only on scored rows).
+  const std::string blk = "blk." + std::to_string(l) + ".";
+  apply_self_attention(w, blk, x, b, a, ws, h);
+  ws.intervene(Site::AttnOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+  apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, x);
+  apply_linear(w, blk + "ffn_up", x, M, ff, ws);
+  apply_activation(hp.activation, ff, M * F);
+  ws.intervene(Site::MlpHidden, l, ff, M, F);
+  apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+  ws.intervene(Site::MlpOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+  apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, x);
+}
+
+// The MLM head transform (for every row; the decoder itself runs only on scored rows).
+void bert_finish(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws, const float* x) {
+  const HParams& hp = m.hparams();
+  const int64_t M = b.rows(), D = hp.n_embd;
+  float* h = ws.buffer("h", M * D);
   apply_linear(w, "output_transform", x, M, h, ws);
   apply_activation(hp.activation, h, M * D);
   apply_layer_norm(w, "output_norm", h, M, D, hp.norm_eps, ws.hidden(M * D));
@@ -112,7 +118,7 @@ void bert_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace&
 }  // namespace
 
 const Architecture& bert_architecture() {
-  static const Architecture a{"bert", {"bert"}, read_bert, bert_tensors, bert_forward,
+  static const Architecture a{"bert", {"bert"}, read_bert, bert_tensors, bert_embed, bert_block, bert_finish,
                               {"pooler.dense.weight", "pooler.dense.bias", "cls.seq_relationship.weight",
                                "cls.seq_relationship.bias", "cls.predictions.decoder.weight",
                                "cls.predictions.decoder.bias", "embeddings.position_ids"},

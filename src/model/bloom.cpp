@@ -73,15 +73,20 @@ std::vector<float> alibi_slopes(int n_head) {
   return s;
 }
 
-void bloom_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+void bloom_embed(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws, float* x) {
+  const int64_t M = b.rows(), D = m.hparams().n_embd;
+  check_positions(m, b, "seq_length");
+  float* h = ws.buffer("h", M * D);
+  embed_tokens(w, b, D, h);
+  apply_layer_norm(w, "token_embd_norm", h, M, D, m.hparams().norm_eps, x);
+}
+
+void bloom_block(const Model& m, const WeightSet& w, const Batch& b, int l, Workspace& ws, float* x) {
   const HParams& hp = m.hparams();
   const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
-  check_positions(m, b, "seq_length");
-  float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
   float* ff = ws.buffer("ff", M * F);
-  embed_tokens(w, b, D, h);
-  apply_layer_norm(w, "token_embd_norm", h, M, D, hp.norm_eps, x);
+  // Recomputed per block (n_head floats) so that a block needs nothing from the ones before it.
   const std::vector<float> slopes = alibi_slopes(static_cast<int>(hp.n_head));
   SelfAttention a;
   a.n_head = a.n_head_kv = static_cast<int>(hp.n_head);
@@ -90,30 +95,29 @@ void bloom_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace
   // transformers adds slope * j (key position); the kernel adds slope * (j - i), the same
   // softmax (a constant per query row) with smaller numbers.
   a.alibi_slopes = slopes.data();
-  for (int l = 0; l < hp.n_layer; ++l) {
-    const std::string blk = "blk." + std::to_string(l) + ".";
-    ws.intervene(Site::Residual, l, x, M, D);
-    apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
-    apply_self_attention(w, blk, h, b, a, ws, h);
-    ws.intervene(Site::AttnOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
-    apply_linear(w, blk + "ffn_up", h, M, ff, ws);
-    gelu_bloom_inplace(ff, M * F);
-    ws.intervene(Site::MlpHidden, l, ff, M, F);
-    apply_linear(w, blk + "ffn_down", ff, M, h, ws);
-    ws.intervene(Site::MlpOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    ws.observe(l, x, M, D);
-  }
-  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
-  apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
+  const std::string blk = "blk." + std::to_string(l) + ".";
+  apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
+  apply_self_attention(w, blk, h, b, a, ws, h);
+  ws.intervene(Site::AttnOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+  apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
+  apply_linear(w, blk + "ffn_up", h, M, ff, ws);
+  gelu_bloom_inplace(ff, M * F);
+  ws.intervene(Site::MlpHidden, l, ff, M, F);
+  apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+  ws.intervene(Site::MlpOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+}
+
+void bloom_finish(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws, const float* x) {
+  const int64_t M = b.rows(), D = m.hparams().n_embd;
+  apply_layer_norm(w, "output_norm", x, M, D, m.hparams().norm_eps, ws.hidden(M * D));
 }
 
 }  // namespace
 
 const Architecture& bloom_architecture() {
-  static const Architecture a{"bloom", {"bloom"}, read_bloom, bloom_tensors, bloom_forward, {"lm_head.weight"}, nullptr};
+  static const Architecture a{"bloom", {"bloom"}, read_bloom, bloom_tensors, bloom_embed, bloom_block, bloom_finish, {"lm_head.weight"}, nullptr};
   return a;
 }
 

@@ -194,42 +194,44 @@ std::vector<TensorRow> gemma3_tensors(const HParams& h) {
   return t;
 }
 
-void gemma3_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
-  const HParams& hp = m.hparams();
-  const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
+void gemma3_embed(const Model& m, const WeightSet& w, const Batch& b, Workspace&, float* x) {
+  const int64_t M = b.rows(), D = m.hparams().n_embd;
   check_positions(m, b, "max_position_embeddings");
-  float* x = ws.buffer("x", M * D);
-  float* h = ws.buffer("h", M * D);
-  float* gate = ws.buffer("gate", M * F);
-  float* up = ws.buffer("up", M * F);
   embed_tokens(w, b, D, x);
   // transformers multiplies by sqrt(hidden_size) cast to the weights' dtype: float32 here.
   const auto normalizer = static_cast<float>(std::sqrt(static_cast<double>(D)));
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < M * D; ++i) x[i] *= normalizer;
-  for (int l = 0; l < hp.n_layer; ++l) {
-    const std::string blk = "blk." + std::to_string(l) + ".";
-    SelfAttention a = layer_self_attention(hp, l);
-    a.before_rope = qk_rms_norm(w, blk, hp.norm_eps);
-    ws.intervene(Site::Residual, l, x, M, D);
-    apply_rms_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
-    apply_self_attention(w, blk, h, b, a, ws, h);
-    apply_rms_norm(w, blk + "post_attention_norm", h, M, D, hp.norm_eps, h);
-    ws.intervene(Site::AttnOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    apply_rms_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
-    apply_linear(w, blk + "ffn_gate", h, M, gate, ws);
-    apply_linear(w, blk + "ffn_up", h, M, up, ws);
-    apply_gated_activation(hp.activation, gate, up, M * F);
-    ws.intervene(Site::MlpHidden, l, gate, M, F);
-    apply_linear(w, blk + "ffn_down", gate, M, h, ws);
-    apply_rms_norm(w, blk + "post_ffw_norm", h, M, D, hp.norm_eps, h);
-    ws.intervene(Site::MlpOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    ws.observe(l, x, M, D);
-  }
-  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
-  apply_rms_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
+}
+
+void gemma3_block(const Model& m, const WeightSet& w, const Batch& b, int l, Workspace& ws, float* x) {
+  const HParams& hp = m.hparams();
+  const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
+  float* h = ws.buffer("h", M * D);
+  float* gate = ws.buffer("gate", M * F);
+  float* up = ws.buffer("up", M * F);
+  const std::string blk = "blk." + std::to_string(l) + ".";
+  SelfAttention a = layer_self_attention(hp, l);
+  a.before_rope = qk_rms_norm(w, blk, hp.norm_eps);
+  apply_rms_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
+  apply_self_attention(w, blk, h, b, a, ws, h);
+  apply_rms_norm(w, blk + "post_attention_norm", h, M, D, hp.norm_eps, h);
+  ws.intervene(Site::AttnOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+  apply_rms_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
+  apply_linear(w, blk + "ffn_gate", h, M, gate, ws);
+  apply_linear(w, blk + "ffn_up", h, M, up, ws);
+  apply_gated_activation(hp.activation, gate, up, M * F);
+  ws.intervene(Site::MlpHidden, l, gate, M, F);
+  apply_linear(w, blk + "ffn_down", gate, M, h, ws);
+  apply_rms_norm(w, blk + "post_ffw_norm", h, M, D, hp.norm_eps, h);
+  ws.intervene(Site::MlpOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+}
+
+void gemma3_finish(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws, const float* x) {
+  const int64_t M = b.rows(), D = m.hparams().n_embd;
+  apply_rms_norm(w, "output_norm", x, M, D, m.hparams().norm_eps, ws.hidden(M * D));
 }
 
 // The (tied) head, then final logit softcapping when the config sets it (Gemma 2 style).
@@ -241,7 +243,7 @@ void gemma3_head(const WeightSet& w, const float* hidden, int64_t rows, float* l
 }  // namespace
 
 const Architecture& gemma3_architecture() {
-  static const Architecture a{"gemma3",      {"gemma3_text", "gemma3"}, read_gemma3, gemma3_tensors, gemma3_forward,
+  static const Architecture a{"gemma3",      {"gemma3_text", "gemma3"}, read_gemma3, gemma3_tensors, gemma3_embed, gemma3_block, gemma3_finish,
                               {"lm_head.weight"}, nullptr,        gemma3_head};
   return a;
 }

@@ -60,44 +60,45 @@ std::vector<TensorRow> gpt2_tensors(const HParams& h) {
   return t;
 }
 
-void gpt2_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+void gpt2_embed(const Model& m, const WeightSet& w, const Batch& b, Workspace&, float* x) {
+  check_positions(m, b, "n_positions");
+  embed(w, b, m.hparams().n_embd, 0, x);
+}
+
+void gpt2_block(const Model& m, const WeightSet& w, const Batch& b, int l, Workspace& ws, float* x) {
   const HParams& hp = m.hparams();
   const int64_t M = b.rows(), D = hp.n_embd;
-  check_positions(m, b, "n_positions");
-  float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
   float* qkv = ws.buffer("qkv", M * 3 * D);
   float* att = ws.buffer("att", M * D);
   float* ff = ws.buffer("ff", M * hp.n_ff);
-  embed(w, b, D, 0, x);
-  for (int l = 0; l < hp.n_layer; ++l) {
-    const std::string blk = "blk." + std::to_string(l) + ".";
-    ws.intervene(Site::Residual, l, x, M, D);
-    apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
-    apply_linear(w, blk + "attn_qkv", h, M, qkv, ws);
-    AttentionShape s;
-    s.n_head = s.n_head_kv = static_cast<int>(hp.n_head);
-    s.head_dim = static_cast<int>(hp.head_dim());
-    s.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
-    if (hp.scale_attn_by_inverse_layer_idx) s.scale /= static_cast<float>(l + 1);
-    const AttentionRowObserver observe = attention_row_observer(ws, l);
-    if (observe) s.observe = &observe;
-    attention(qkv, 3 * D, qkv + D, 3 * D, qkv + 2 * D, 3 * D, b.segments, s, att);
-    ws.intervene(Site::AttnHeads, l, att, M, D);
-    apply_linear(w, blk + "attn_output", att, M, h, ws);
-    ws.intervene(Site::AttnOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
-    apply_linear(w, blk + "ffn_up", h, M, ff, ws);
-    apply_activation(hp.activation, ff, M * hp.n_ff);
-    ws.intervene(Site::MlpHidden, l, ff, M, hp.n_ff);
-    apply_linear(w, blk + "ffn_down", ff, M, h, ws);
-    ws.intervene(Site::MlpOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    ws.observe(l, x, M, D);
-  }
-  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
-  apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
+  const std::string blk = "blk." + std::to_string(l) + ".";
+  apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
+  apply_linear(w, blk + "attn_qkv", h, M, qkv, ws);
+  AttentionShape s;
+  s.n_head = s.n_head_kv = static_cast<int>(hp.n_head);
+  s.head_dim = static_cast<int>(hp.head_dim());
+  s.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+  if (hp.scale_attn_by_inverse_layer_idx) s.scale /= static_cast<float>(l + 1);
+  const AttentionRowObserver observe = attention_row_observer(ws, l);
+  if (observe) s.observe = &observe;
+  attention(qkv, 3 * D, qkv + D, 3 * D, qkv + 2 * D, 3 * D, b.segments, s, att);
+  ws.intervene(Site::AttnHeads, l, att, M, D);
+  apply_linear(w, blk + "attn_output", att, M, h, ws);
+  ws.intervene(Site::AttnOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+  apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
+  apply_linear(w, blk + "ffn_up", h, M, ff, ws);
+  apply_activation(hp.activation, ff, M * hp.n_ff);
+  ws.intervene(Site::MlpHidden, l, ff, M, hp.n_ff);
+  apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+  ws.intervene(Site::MlpOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+}
+
+void gpt2_finish(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws, const float* x) {
+  const int64_t M = b.rows(), D = m.hparams().n_embd;
+  apply_layer_norm(w, "output_norm", x, M, D, m.hparams().norm_eps, ws.hidden(M * D));
 }
 
 nlohmann::json gpt2_config(const HParams& h) {
@@ -115,7 +116,7 @@ nlohmann::json gpt2_config(const HParams& h) {
 }  // namespace
 
 const Architecture& gpt2_architecture() {
-  static const Architecture a{"gpt2", {"gpt2"}, read_gpt2, gpt2_tensors, gpt2_forward,
+  static const Architecture a{"gpt2", {"gpt2"}, read_gpt2, gpt2_tensors, gpt2_embed, gpt2_block, gpt2_finish,
                               {".attn.bias", ".attn.masked_bias", "lm_head.weight"}, gpt2_config};
   return a;
 }

@@ -55,46 +55,47 @@ std::vector<TensorRow> gpt_neox_tensors(const HParams& h) {
   return t;
 }
 
-void gpt_neox_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+void gpt_neox_embed(const Model& m, const WeightSet& w, const Batch& b, Workspace&, float* x) {
+  check_positions(m, b, "max_position_embeddings");
+  embed(w, b, m.hparams().n_embd, 0, x);
+}
+
+void gpt_neox_block(const Model& m, const WeightSet& w, const Batch& b, int l, Workspace& ws, float* x) {
   const HParams& hp = m.hparams();
   const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
-  check_positions(m, b, "max_position_embeddings");
-  float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
   float* att = ws.buffer("att", M * D);
   float* ff = ws.buffer("ff", M * F);
-  embed(w, b, D, 0, x);
   SelfAttention a;
   a.n_head = a.n_head_kv = static_cast<int>(hp.n_head);
   a.head_dim = static_cast<int>(hp.head_dim());
   a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
   a.rope = &hp.rope;
-  for (int l = 0; l < hp.n_layer; ++l) {
-    const std::string blk = "blk." + std::to_string(l) + ".";
-    ws.intervene(Site::Residual, l, x, M, D);
-    apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
-    apply_self_attention(w, blk, h, b, a, ws, att);
-    ws.intervene(Site::AttnOut, l, att, M, D);
-    // parallel: x + attn(ln1(x)) + mlp(ln2(x));  sequential: y = x + attn(ln1(x)); y + mlp(ln2(y))
-    if (!hp.parallel_residual) add_inplace(x, att, M * D);
-    apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
-    apply_linear(w, blk + "ffn_up", h, M, ff, ws);
-    apply_activation(hp.activation, ff, M * F);
-    ws.intervene(Site::MlpHidden, l, ff, M, F);
-    apply_linear(w, blk + "ffn_down", ff, M, h, ws);
-    ws.intervene(Site::MlpOut, l, h, M, D);
-    if (hp.parallel_residual) add_inplace(h, att, M * D);  // mlp + attn, then + x (transformers' order)
-    add_inplace(x, h, M * D);
-    ws.observe(l, x, M, D);
-  }
-  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
-  apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
+  const std::string blk = "blk." + std::to_string(l) + ".";
+  apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
+  apply_self_attention(w, blk, h, b, a, ws, att);
+  ws.intervene(Site::AttnOut, l, att, M, D);
+  // parallel: x + attn(ln1(x)) + mlp(ln2(x));  sequential: y = x + attn(ln1(x)); y + mlp(ln2(y))
+  if (!hp.parallel_residual) add_inplace(x, att, M * D);
+  apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
+  apply_linear(w, blk + "ffn_up", h, M, ff, ws);
+  apply_activation(hp.activation, ff, M * F);
+  ws.intervene(Site::MlpHidden, l, ff, M, F);
+  apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+  ws.intervene(Site::MlpOut, l, h, M, D);
+  if (hp.parallel_residual) add_inplace(h, att, M * D);  // mlp + attn, then + x (transformers' order)
+  add_inplace(x, h, M * D);
+}
+
+void gpt_neox_finish(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws, const float* x) {
+  const int64_t M = b.rows(), D = m.hparams().n_embd;
+  apply_layer_norm(w, "output_norm", x, M, D, m.hparams().norm_eps, ws.hidden(M * D));
 }
 
 }  // namespace
 
 const Architecture& gpt_neox_architecture() {
-  static const Architecture a{"gpt_neox", {"gpt_neox"}, read_gpt_neox, gpt_neox_tensors, gpt_neox_forward,
+  static const Architecture a{"gpt_neox", {"gpt_neox"}, read_gpt_neox, gpt_neox_tensors, gpt_neox_embed, gpt_neox_block, gpt_neox_finish,
                               {".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq"}, nullptr};
   return a;
 }

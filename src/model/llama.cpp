@@ -78,34 +78,35 @@ std::vector<TensorRow> llama_tensors(const HParams& h) {
   return t;
 }
 
-void llama_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+void llama_embed(const Model& m, const WeightSet& w, const Batch& b, Workspace&, float* x) {
+  check_positions(m, b, "context");
+  embed(w, b, m.hparams().n_embd, 0, x);
+}
+
+void llama_block(const Model& m, const WeightSet& w, const Batch& b, int l, Workspace& ws, float* x) {
   const HParams& hp = m.hparams();
   const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
-  check_positions(m, b, "context");
-  float* x = ws.buffer("x", M * D);
   float* h = ws.buffer("h", M * D);
   float* gate = ws.buffer("gate", M * F);
   float* up = ws.buffer("up", M * F);
-  embed(w, b, D, 0, x);
-  for (int l = 0; l < hp.n_layer; ++l) {
-    const std::string blk = "blk." + std::to_string(l) + ".";
-    ws.intervene(Site::Residual, l, x, M, D);
-    apply_rms_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
-    apply_self_attention(w, blk, h, b, layer_self_attention(hp, l), ws, h);
-    ws.intervene(Site::AttnOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    apply_rms_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
-    apply_linear(w, blk + "ffn_gate", h, M, gate, ws);
-    apply_linear(w, blk + "ffn_up", h, M, up, ws);
-    silu_mul_inplace(gate, up, M * F);
-    ws.intervene(Site::MlpHidden, l, gate, M, F);
-    apply_linear(w, blk + "ffn_down", gate, M, h, ws);
-    ws.intervene(Site::MlpOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    ws.observe(l, x, M, D);
-  }
-  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
-  apply_rms_norm(w, "output_norm", x, M, D, hp.norm_eps, ws.hidden(M * D));
+  const std::string blk = "blk." + std::to_string(l) + ".";
+  apply_rms_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
+  apply_self_attention(w, blk, h, b, layer_self_attention(hp, l), ws, h);
+  ws.intervene(Site::AttnOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+  apply_rms_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
+  apply_linear(w, blk + "ffn_gate", h, M, gate, ws);
+  apply_linear(w, blk + "ffn_up", h, M, up, ws);
+  silu_mul_inplace(gate, up, M * F);
+  ws.intervene(Site::MlpHidden, l, gate, M, F);
+  apply_linear(w, blk + "ffn_down", gate, M, h, ws);
+  ws.intervene(Site::MlpOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+}
+
+void llama_finish(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws, const float* x) {
+  const int64_t M = b.rows(), D = m.hparams().n_embd;
+  apply_rms_norm(w, "output_norm", x, M, D, m.hparams().norm_eps, ws.hidden(M * D));
 }
 
 nlohmann::json llama_config(const HParams& h) {
@@ -130,7 +131,7 @@ nlohmann::json llama_config(const HParams& h) {
 }  // namespace
 
 const Architecture& llama_architecture() {
-  static const Architecture a{"llama", {"llama", "mistral", "qwen2"}, read_llama, llama_tensors, llama_forward,
+  static const Architecture a{"llama", {"llama", "mistral", "qwen2"}, read_llama, llama_tensors, llama_embed, llama_block, llama_finish,
                               {".rotary_emb.inv_freq", "lm_head.weight"}, llama_config};
   return a;
 }

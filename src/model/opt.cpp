@@ -69,13 +69,10 @@ std::vector<TensorRow> opt_tensors(const HParams& h) {
   return t;
 }
 
-void opt_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws) {
+void opt_embed(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws, float* x) {
   const HParams& hp = m.hparams();
-  const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
+  const int64_t M = b.rows(), D = hp.n_embd;
   check_positions(m, b, "max_position_embeddings");
-  float* x = ws.buffer("x", M * D);
-  float* h = ws.buffer("h", M * D);
-  float* ff = ws.buffer("ff", M * F);
   if (hp.n_embd_proj) {
     float* e = ws.buffer("embd_proj", M * hp.n_embd_proj);
     embed_tokens(w, b, hp.n_embd_proj, e);
@@ -84,31 +81,38 @@ void opt_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& 
     embed_tokens(w, b, D, x);
   }
   add_position_embeddings(w, b, D, kPositionOffset, x);
+}
+
+void opt_block(const Model& m, const WeightSet& w, const Batch& b, int l, Workspace& ws, float* x) {
+  const HParams& hp = m.hparams();
+  const int64_t M = b.rows(), D = hp.n_embd, F = hp.n_ff;
+  float* h = ws.buffer("h", M * D);
+  float* ff = ws.buffer("ff", M * F);
   SelfAttention a;
   a.n_head = a.n_head_kv = static_cast<int>(hp.n_head);
   a.head_dim = static_cast<int>(hp.head_dim());
   // transformers scales the query before q.k; the same product up to float rounding.
   a.scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
-  for (int l = 0; l < hp.n_layer; ++l) {
-    const std::string blk = "blk." + std::to_string(l) + ".";
-    // Pre-LN: x += attn(norm(x)); post-LN (opt-350m): x = norm(x + attn(x)). Same for the FFN.
-    ws.intervene(Site::Residual, l, x, M, D);
-    if (hp.norm_before) apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
-    apply_self_attention(w, blk, hp.norm_before ? h : x, b, a, ws, h);
-    ws.intervene(Site::AttnOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    if (!hp.norm_before) apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, x);
-    if (hp.norm_before) apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
-    apply_linear(w, blk + "ffn_up", hp.norm_before ? h : x, M, ff, ws);
-    apply_activation(hp.activation, ff, M * F);
-    ws.intervene(Site::MlpHidden, l, ff, M, F);
-    apply_linear(w, blk + "ffn_down", ff, M, h, ws);
-    ws.intervene(Site::MlpOut, l, h, M, D);
-    add_inplace(x, h, M * D);
-    if (!hp.norm_before) apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, x);
-    ws.observe(l, x, M, D);
-  }
-  ws.intervene(Site::Residual, static_cast<int>(hp.n_layer), x, M, D);
+  const std::string blk = "blk." + std::to_string(l) + ".";
+  // Pre-LN: x += attn(norm(x)); post-LN (opt-350m): x = norm(x + attn(x)). Same for the FFN.
+  if (hp.norm_before) apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, h);
+  apply_self_attention(w, blk, hp.norm_before ? h : x, b, a, ws, h);
+  ws.intervene(Site::AttnOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+  if (!hp.norm_before) apply_layer_norm(w, blk + "attn_norm", x, M, D, hp.norm_eps, x);
+  if (hp.norm_before) apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, h);
+  apply_linear(w, blk + "ffn_up", hp.norm_before ? h : x, M, ff, ws);
+  apply_activation(hp.activation, ff, M * F);
+  ws.intervene(Site::MlpHidden, l, ff, M, F);
+  apply_linear(w, blk + "ffn_down", ff, M, h, ws);
+  ws.intervene(Site::MlpOut, l, h, M, D);
+  add_inplace(x, h, M * D);
+  if (!hp.norm_before) apply_layer_norm(w, blk + "ffn_norm", x, M, D, hp.norm_eps, x);
+}
+
+void opt_finish(const Model& m, const WeightSet& w, const Batch& b, Workspace& ws, const float* x) {
+  const HParams& hp = m.hparams();
+  const int64_t M = b.rows(), D = hp.n_embd;
   float* out = ws.hidden(M * D);
   if (hp.norm_before)
     apply_layer_norm(w, "output_norm", x, M, D, hp.norm_eps, out);
@@ -119,7 +123,7 @@ void opt_forward(const Model& m, const WeightSet& w, const Batch& b, Workspace& 
 }  // namespace
 
 const Architecture& opt_architecture() {
-  static const Architecture a{"opt", {"opt"}, read_opt, opt_tensors, opt_forward, {"lm_head.weight"}, nullptr};
+  static const Architecture a{"opt", {"opt"}, read_opt, opt_tensors, opt_embed, opt_block, opt_finish, {"lm_head.weight"}, nullptr};
   return a;
 }
 

@@ -35,6 +35,13 @@ class WeightSet {
   // Replaces a matrix with a compressed one of the same logical [out, in] shape.
   void override_matrix(int index, SharedDecoder values);
   bool is_overridden(int index) const { return overrides_[index] || decoders_[index]; }
+  // What tensor `index` reads: its shared override, or nullptr for the stored weights. Equal
+  // identities mean equal values (overrides are immutable and shared, never copied), so sets can
+  // be told to share a computation without comparing values (eval/plan_tree.h).
+  const void* tensor_identity(int index) const {
+    if (overrides_[index]) return overrides_[index].get();
+    return decoders_[index].get();
+  }
   // Bytes held by overrides (each shared buffer counted once per set).
   size_t override_bytes() const;
 
