@@ -27,13 +27,15 @@ std::vector<std::vector<int32_t>> imatrix_chunks(const std::vector<int32_t>& tex
 
 quant::Imatrix collect_imatrix(const Model& model, const WeightSet& weights,
                                const std::vector<std::vector<int32_t>>& chunks, const ImatrixOptions& opt,
-                               const std::string& dataset, bool quiet) {
-  quant::Imatrix m;
+                               const std::string& dataset, bool quiet, const ImatrixResume& resume) {
+  if (resume.first_chunk > chunks.size() || (resume.first_chunk > 0 && !resume.start))
+    fail(dataset, "resumed imatrix sums do not fit these chunks");
+  quant::Imatrix m = resume.start ? *resume.start : quant::Imatrix{};
   m.datasets = {dataset};
   m.chunk_size = opt.n_ctx;
   m.chunk_count = static_cast<int64_t>(chunks.size());
   int64_t total = 0;
-  for (const auto& c : chunks) total += static_cast<int64_t>(c.size());
+  for (size_t c = resume.first_chunk; c < chunks.size(); ++c) total += static_cast<int64_t>(chunks[c].size());
   Progress progress("imatrix " + dataset, total, "tokens", quiet);
 
   Workspace ws;
@@ -69,7 +71,7 @@ quant::Imatrix collect_imatrix(const Model& model, const WeightSet& weights,
   if (opt.process_output && model.find("output_proj.weight"))
     fail(model.dir(), "--process-output: this model's head projects first (output_proj); not supported");
   Batch batch;
-  size_t next = 0;
+  size_t next = resume.first_chunk;
   while (next < chunks.size()) {
     batch.clear();
     while (next < chunks.size() &&
@@ -80,6 +82,7 @@ quant::Imatrix collect_imatrix(const Model& model, const WeightSet& weights,
     // A tied head multiplies by token_embd.weight, which llama-imatrix does not collect either.
     if (opt.process_output && model.find("output.weight")) observe("output", ws.hidden(), batch.rows(), model.hparams().n_embd);
     progress.advance(batch.rows());
+    if (resume.after_batch) resume.after_batch(next, m);
   }
   return m;
 }

@@ -16,6 +16,7 @@
 // Sums are accumulated in double (llama-imatrix: float), and stored as float.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,11 +36,21 @@ struct ImatrixOptions {
 std::vector<std::vector<int32_t>> imatrix_chunks(const std::vector<int32_t>& text_tokens, std::optional<int32_t> bos,
                                                  int64_t n_ctx);
 
+// A run continued from saved sums: chunks [0, first_chunk) are already summed in `start`, and
+// first_chunk must be a batch boundary (a value after_batch reported with the same options), so
+// the remaining batches, and so every sum, come out bit-identical to an uninterrupted run.
+// after_batch is called after every batch with the chunks done so far and the sums so far.
+struct ImatrixResume {
+  const quant::Imatrix* start = nullptr;
+  size_t first_chunk = 0;
+  std::function<void(size_t chunks_done, const quant::Imatrix& sums)> after_batch;
+};
+
 // Runs every chunk through `weights` and returns their importance matrix; chunk_size = n_ctx,
 // chunk_count = chunks.size(); datasets = {dataset}.
 quant::Imatrix collect_imatrix(const Model& model, const WeightSet& weights,
                                const std::vector<std::vector<int32_t>>& chunks, const ImatrixOptions& opt,
-                               const std::string& dataset, bool quiet);
+                               const std::string& dataset, bool quiet, const ImatrixResume& resume = {});
 
 }  // namespace lq::analysis
 

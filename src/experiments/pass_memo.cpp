@@ -143,26 +143,32 @@ PassMemo::~PassMemo() {
 }
 
 std::optional<std::vector<UnitSetScores>> PassMemo::find(const std::string& key) {
+  const auto bytes = find_bytes(key);
+  if (!bytes) return std::nullopt;
+  std::vector<UnitSetScores> scores;
+  if (!decode(bytes->data(), bytes->size(), scores))
+    fail(path_, "damaged progress file (a pass of the wrong size): delete it and run again without --resume");
+  return scores;
+}
+
+void PassMemo::put(const std::string& key, const std::vector<UnitSetScores>& scores) { put_bytes(key, encode(scores)); }
+
+std::optional<std::string> PassMemo::find_bytes(const std::string& key) {
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT scores FROM passes WHERE key = ?", -1, &st, nullptr) != SQLITE_OK) fail_db();
   sqlite3_bind_text(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
-  std::optional<std::vector<UnitSetScores>> out;
+  std::optional<std::string> out;
   const int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
-    std::vector<UnitSetScores> scores;
-    if (!decode(sqlite3_column_blob(st, 0), static_cast<size_t>(sqlite3_column_bytes(st, 0)), scores)) {
-      sqlite3_finalize(st);
-      fail(path_, "damaged progress file (a pass of the wrong size): delete it and run again without --resume");
-    }
-    out = std::move(scores);
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(st, 0));
+    out = std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(st, 0)));
   }
   sqlite3_finalize(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail_db();
   return out;
 }
 
-void PassMemo::put(const std::string& key, const std::vector<UnitSetScores>& scores) {
-  const std::string blob = encode(scores);
+void PassMemo::put_bytes(const std::string& key, const std::string& blob) {
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO passes (key, scores) VALUES (?, ?)", -1, &st, nullptr) != SQLITE_OK)
     fail_db();

@@ -32,6 +32,10 @@ class PassMemo {
 
   std::optional<std::vector<UnitSetScores>> find(const std::string& key);
   void put(const std::string& key, const std::vector<UnitSetScores>& scores);
+  // Any other finished work as bytes (e.g. imatrix's running sums), under its own key; one put
+  // is one SQLite statement, so a kill leaves the previous bytes or the new ones, never a mix.
+  std::optional<std::string> find_bytes(const std::string& key);
+  void put_bytes(const std::string& key, const std::string& bytes);
   // Removes the file (after the outputs are committed).
   void finish();
 

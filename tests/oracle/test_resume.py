@@ -366,3 +366,57 @@ def test_search_progress_of_another_model_is_refused(tmp_path, other_model):
     assert_bad_input(run_lq(*args, "--resume", check=False), progress, "holds a run of another model")
     line = assert_bad_input(run_lq("search", *SEARCH, "-o", out, check=False), progress, "interrupted search run")
     assert "--resume" in line
+
+
+# imatrix: each language's running sums kept after every batch ------------------------------
+
+IMATRIX = ["imatrix", "-m", MODEL, "-c", SAMPLE, "--langs", "en,de,ar", "--ctx", "16", "--batch-tokens", "16",
+           "--mix", "balanced", "-t", "1"]
+
+
+def test_imatrix_killed_and_resumed_is_byte_identical(tmp_path):
+    """SIGKILL once during start-up and in each language at a seeded random moment after its
+    first saved batch, --resume each time: every per-language file and the mix equal an
+    uninterrupted run's bytes, the run said it resumed mid-language, and the progress file is
+    gone at the end. (Finished languages' files stay on disk between runs: they are finished work.)"""
+    (tmp_path / "ref").mkdir()
+    ref = run_lq(*IMATRIX, "-q", "-o", tmp_path / "ref" / "im.gguf")
+    out = tmp_path / "im.gguf"
+    progress = tmp_path / "im.gguf.progress.sqlite"
+    rng = random.Random(20261203)
+    said = ""
+    for target in [0, 1, 2, 3]:
+        proc = subprocess.Popen([BIN, *map(str, IMATRIX), "-o", str(out), "--resume"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        if target == 0:
+            time.sleep(rng.uniform(0.0, 0.3))
+        else:
+            while proc.poll() is None and pass_count(progress) < target:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.3))
+        proc.kill()
+        rc = proc.wait()
+        said += proc.stderr.read().decode()
+        assert rc in (0, -signal.SIGKILL), (rc, said)
+        if rc == 0:
+            break
+        assert not out.exists(), "the mix was written before every language finished"
+    assert "resuming after" in said, "no kill landed inside a language: nothing was resumed"
+    again = run_lq(*IMATRIX, "-o", out, "--resume")
+    assert again.stdout.replace(str(tmp_path), "") == ref.stdout.replace(str(tmp_path / "ref"), "")
+    for name in ["im.gguf", "im.en.gguf", "im.de.gguf", "im.ar.gguf"]:
+        assert (tmp_path / name).read_bytes() == (tmp_path / "ref" / name).read_bytes(), name
+    assert not progress.exists()
+    assert leftovers(tmp_path, "im.") == []
+
+
+def test_imatrix_progress_is_not_picked_up_without_resume(tmp_path):
+    out = tmp_path / "im.gguf"
+    progress = tmp_path / "im.gguf.progress.sqlite"
+    proc = subprocess.Popen([BIN, *map(str, IMATRIX), "-q", "-o", str(out)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    while proc.poll() is None and pass_count(progress) < 1:
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    assert_bad_input(run_lq(*IMATRIX, "-q", "-o", out, check=False), progress, "add --resume")
