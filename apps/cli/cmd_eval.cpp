@@ -1,4 +1,5 @@
 // langquant eval: argv -> jobs::EvalSpec; prints the Markdown (jobs/eval_job.h writes the files).
+#include <iomanip>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -45,7 +46,15 @@ void register_eval(CLI::App& app) {
   add_compute_options(*cmd, a->compute);
   cmd->callback([a] {
     apply_threads(a->compute);
-    std::cout << jobs::run_eval(a->spec, {a->compute.quiet, nullptr}).to_markdown();
+    const jobs::EvalResult r = jobs::run_eval(a->spec, {a->compute.quiet, nullptr});
+    std::cout << r.to_markdown();
+    // The forward work, measured: shared blocks of plans count once (eval/plan_tree.h).
+    if (!a->compute.quiet && r.work.batches > 0 && r.n_layer > 0) {
+      const double pass = static_cast<double>(r.work.batches * r.n_layer);
+      std::cerr << "forward work: " << r.work.block_runs << " block evaluations in " << r.work.batches
+                << " batches = " << std::fixed << std::setprecision(2) << r.work.block_runs / pass
+                << " full-precision passes (every set alone: " << r.work.block_naive / pass << ")\n";
+    }
   });
 }
 

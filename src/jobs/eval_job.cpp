@@ -102,6 +102,8 @@ EvalResult run_eval(const EvalSpec& s, const JobProgress& progress) {
   Progress bar("eval", rows, "tokens", progress.quiet);
   EngineOptions eo;
   eo.batch_tokens = s.batch_tokens;
+  EngineOptions::Work work;
+  eo.work = &work;
   std::vector<std::string> codes;
   for (const auto& l : corpus.languages) codes.push_back(l.code);
   const std::vector<LanguageScores> scores =
@@ -110,6 +112,8 @@ EvalResult run_eval(const EvalSpec& s, const JobProgress& progress) {
   bar.finish();
 
   EvalResult r;
+  r.work = work;
+  r.n_layer = model->hparams().n_layer;
   if (S == 1) {
     r.single = summarize_single(s, corpus, units, scores, groups);
   } else {

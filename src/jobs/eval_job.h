@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "eval/comparison_output.h"
+#include "eval/engine.h"
 #include "eval/results.h"
 #include "jobs/job_progress.h"
 #include "jobs/scoring_options.h"
@@ -31,6 +32,10 @@ struct EvalResult {
   static constexpr int kSchemaVersion = 1;
   std::optional<EvalResults> single;         // no plans
   std::optional<ComparisonReport> comparison;  // with plans
+  // The forward work done: block evaluations run, and what every set alone would have run (plans
+  // that share their first blocks' weights compute them once, eval/plan_tree.h). Not in outputs.
+  EngineOptions::Work work;
+  int64_t n_layer = 0;
 
   nlohmann::json to_json() const;  // schema_version 1 added to eval/results.h's or comparison_output.h's JSON
   std::string to_markdown() const;
