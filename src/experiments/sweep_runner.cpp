@@ -36,13 +36,16 @@ int run_sweep(const Model& model, const UnitSet& units, const std::vector<Prepar
     for (int u = p.first; u < p.end; ++u) r += units.rows_of(units.units[static_cast<size_t>(u)]);
     return r;
   };
+  const auto owned = [&](int s, size_t p) { return !opt.owns || opt.owns(s, static_cast<int>(p)); };
+  // FP counts as stored where this run does not own its cell: it is computed, never written.
+  const auto fp_stored_at = [&](size_t p) { return done.count({0, static_cast<int>(p)}) > 0 || !owned(0, p); };
   for (size_t p = 0; p < pieces.size(); ++p) {
     for (int s = 1; s < S; ++s)
-      if (!done.count({s, static_cast<int>(p)})) {
+      if (owned(s, p) && !done.count({s, static_cast<int>(p)})) {
         pending[p].push_back(s);
         plan_needed[static_cast<size_t>(s - 1)] = true;
       }
-    const bool fp_done = done.count({0, static_cast<int>(p)}) > 0;
+    const bool fp_done = fp_stored_at(p);
     if (pending[p].empty() && fp_done) continue;
     const int64_t passes = pending[p].empty() ? 1 : (static_cast<int64_t>(pending[p].size()) + per_pass - 1) / per_pass;
     total_rows += piece_rows(pieces[p]) * (passes + static_cast<int64_t>(pending[p].size()));
@@ -59,7 +62,7 @@ int run_sweep(const Model& model, const UnitSet& units, const std::vector<Prepar
   Progress progress("sweep", total_rows, "rows", opt.quiet);
   int passes = 0;
   for (size_t p = 0; p < pieces.size(); ++p) {
-    bool fp_stored = done.count({0, static_cast<int>(p)}) > 0;
+    bool fp_stored = fp_stored_at(p);
     if (pending[p].empty() && fp_stored) continue;
     UnitSet sub;
     sub.n_ctx = units.n_ctx;

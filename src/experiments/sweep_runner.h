@@ -6,6 +6,7 @@
 // units, so resumed and uninterrupted runs give the same bits (same thread count).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "eval/engine.h"
@@ -18,6 +19,10 @@ struct RunOptions {
   EngineOptions engine;
   int sets_per_pass = 8;  // weight sets in one pass, FP included (memory: hidden rows per set)
   bool quiet = false;
+  // The (set, piece) cells this run scores and stores (a shard's share, experiments/
+  // sweep_shard.h); null: all of them. FP is still computed for a piece whose plans are owned
+  // (KL needs its logits), but stored only when its own cell is.
+  std::function<bool(int set, int piece)> owns;
 };
 
 // Consecutive units of one language, at most batch_units each.

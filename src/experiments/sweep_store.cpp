@@ -254,6 +254,7 @@ void SweepStore::write_setup(const SweepSetup& st) {
   put("sweep", st.sweep.dump());
   put("languages", nlohmann::json(st.languages).dump());
   if (!st.identity.is_null()) put("identity", st.identity.dump());
+  if (!st.shard.is_null()) put("shard", st.shard.dump());
   Stmt u(db_, path_, "INSERT INTO units (unit, lang, bytes, chars) VALUES (?, ?, ?, ?)");
   for (size_t i = 0; i < st.units.size(); ++i) {
     u.bind(1, static_cast<int64_t>(i)).bind(2, static_cast<int64_t>(st.units[i].lang)).bind(3, st.units[i].bytes)
@@ -294,6 +295,23 @@ SweepSetup SweepStore::setup() {
       if (!st.identity.is_object()) damaged("'identity' is not a JSON object");
     }
   }
+  {
+    Stmt sh(db_, path_, "SELECT value FROM meta WHERE key = 'shard'");
+    if (sh.step()) {
+      try {
+        st.shard = nlohmann::json::parse(sh.text(0));
+      } catch (const nlohmann::json::exception&) {
+        damaged("'shard' is not JSON");
+      }
+      const auto& j = st.shard;
+      const auto is_int = [](const nlohmann::json& x) { return x.is_number_integer() && x.get<int64_t>() >= 0; };
+      if (!j.is_object() || !is_int(j.value("index", nlohmann::json())) || !is_int(j.value("count", nlohmann::json())) ||
+          j["index"].get<int64_t>() < 1 || j["index"].get<int64_t>() > j["count"].get<int64_t>() ||
+          !j.value("cells", nlohmann::json()).is_array() || j["cells"].size() != 2 || !is_int(j["cells"][0]) ||
+          !is_int(j["cells"][1]) || j["cells"][0].get<int64_t>() > j["cells"][1].get<int64_t>())
+        damaged("'shard' is not {index, count, cells}");
+    }
+  }
   const nlohmann::json languages = parse_meta(db_, path_, "languages");
   if (!st.scoring.is_object() || !st.sweep.is_object()) damaged("'scoring' or 'sweep' is not a JSON object");
   if (!st.plans.is_array()) damaged("'plans' is not a JSON array");
@@ -325,7 +343,13 @@ SweepSetup SweepStore::setup() {
   return st;
 }
 
-void SweepStore::check_same(const SweepSetup& now) {
+// "shard 2/3" or "the whole sweep", for messages.
+std::string share_name(const nlohmann::json& shard) {
+  if (shard.is_null()) return "the whole sweep";
+  return "shard " + std::to_string(shard["index"].get<int64_t>()) + "/" + std::to_string(shard["count"].get<int64_t>());
+}
+
+void SweepStore::check_same(const SweepSetup& now, bool compare_shard) {
   const SweepSetup was = setup();
   // The inputs first: another model or corpus is the mistake that matters most, and its hash
   // says so even when every option matches.
@@ -377,6 +401,11 @@ void SweepStore::check_same(const SweepSetup& now) {
   for (size_t i = 0; same_pieces && i < was.pieces.size(); ++i)
     same_pieces = was.pieces[i].first == now.pieces[i].first && was.pieces[i].end == now.pieces[i].end;
   if (!same_pieces) fail(path_, "holds another " + labels_.writer + ": its pieces (--batch) differ");
+  // Same sweep, another share of it (or a share where the whole was asked): resuming would
+  // score cells this store does not own.
+  if (compare_shard && was.shard != now.shard)
+    fail(path_, "holds " + share_name(was.shard) + " of this sweep, now " + share_name(now.shard) + " (" +
+                    labels_.elsewhere + ", or the same --shard to resume)");
 }
 
 std::set<std::pair<int, int>> SweepStore::done() {
@@ -413,6 +442,32 @@ void SweepStore::write_piece(int piece, const std::vector<int>& sets,
     d.reset();
   }
   t.commit(path_);
+}
+
+std::vector<UnitResult> SweepStore::piece_results(int set, int piece) {
+  {
+    Stmt d(db_, path_, "SELECT count(*) FROM done WHERE sett = ? AND piece = ?");
+    d.bind(1, static_cast<int64_t>(set)).bind(2, static_cast<int64_t>(piece));
+    d.step();
+    if (d.i64(0) == 0)
+      fail(path_, "lacks set " + std::to_string(set) + " on piece " + std::to_string(piece));
+  }
+  Stmt p(db_, path_, "SELECT first, end FROM pieces WHERE piece = ?");
+  p.bind(1, static_cast<int64_t>(piece));
+  if (!p.step()) fail(path_, "no piece " + std::to_string(piece));
+  const int64_t first = p.i64(0), end = p.i64(1);
+  std::vector<UnitResult> out;
+  Stmt s(db_, path_, "SELECT unit, tokens, nll, kl, top1 FROM results WHERE sett = ? AND unit >= ? AND unit < ? ORDER BY unit");
+  s.bind(1, static_cast<int64_t>(set)).bind(2, first).bind(3, end);
+  while (s.step()) {
+    if (s.i64(0) != first + static_cast<int64_t>(out.size()))
+      fail(path_, "damaged sweep database (piece " + std::to_string(piece) + " lacks unit " +
+                      std::to_string(first + static_cast<int64_t>(out.size())) + ")");
+    out.push_back({s.i64(1), s.f64(2), s.f64(3), s.i64(4)});
+  }
+  if (static_cast<int64_t>(out.size()) != end - first)
+    fail(path_, "damaged sweep database (piece " + std::to_string(piece) + " is incomplete)");
+  return out;
 }
 
 std::vector<UnitResult> SweepStore::results(int set) {

@@ -46,6 +46,10 @@ struct SweepSetup {
   // {"model": hash, "corpus": hash, "units": hash} (experiments/run_identity.h): a store never
   // mixes results of two models or corpora. Null in a store written before hashes were kept.
   nlohmann::json identity;
+  // A sharded run's share (experiments/sweep_shard.h): {"index": K, "count": N, "cells": [first,
+  // end]}. Null: the whole sweep. A store is resumed only with the same share; merged stores
+  // must agree on everything else.
+  nlohmann::json shard;
   std::vector<std::string> languages;
   std::vector<UnitMeta> units;
   std::vector<Piece> pieces;
@@ -65,6 +69,9 @@ struct StoreLabels {
   std::string elsewhere = "use another --db";  // how to start afresh instead of resuming
 };
 
+// "shard 2/3", or "the whole sweep" for a null share (for messages).
+std::string share_name(const nlohmann::json& shard);
+
 class SweepStore {
  public:
   // Opens or creates; fails when another store holds it.
@@ -77,8 +84,9 @@ class SweepStore {
   bool initialized();
   // Writes the setup into a fresh store (one transaction).
   void initialize(const SweepSetup& s);
-  // Fails with a one-line error naming what differs when the stored setup is another sweep's.
-  void check_same(const SweepSetup& s);
+  // Fails with a one-line error naming what differs when the stored setup is another sweep's
+  // (with compare_shard, also when it holds another share of the same sweep).
+  void check_same(const SweepSetup& s, bool compare_shard = true);
   SweepSetup setup();
 
   // (set, piece) pairs already stored.
@@ -88,6 +96,8 @@ class SweepStore {
   void write_piece(int piece, const std::vector<int>& sets, const std::vector<std::vector<UnitResult>>& results);
   // Every unit's result for one set (all pieces must be stored).
   std::vector<UnitResult> results(int set);
+  // One set's results on one piece, in unit order (the piece must be stored for that set).
+  std::vector<UnitResult> piece_results(int set, int piece);
 
  private:
   void exec(const char* sql);
