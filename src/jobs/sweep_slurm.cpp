@@ -11,6 +11,8 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "experiments/experiment.h"
+#include "experiments/recipes.h"
 
 namespace lq::jobs {
 namespace {
@@ -107,6 +109,9 @@ std::string write_sweep_slurm(const SweepSpec& s, const SlurmSpec& r) {
   if (!s.recipe.empty() + !s.experiment.empty() + !s.plans.empty() != 1)
     fail("sweep", "give exactly one of --recipe, --experiment or --plan");
   if (r.program.empty()) fail("--slurm " + r.dir, "the langquant binary to run is unknown");
+  // A recipe or experiment file that does not load would fail every task: fail here instead.
+  if (!s.recipe.empty()) experiments::load_recipe(s.recipe);
+  if (!s.experiment.empty()) experiments::load_experiment(s.experiment);
   const std::string dir = fs::absolute(r.dir).lexically_normal().string();
   const std::string cwd = r.workdir.empty() ? fs::current_path().string() : r.workdir;
   const std::string n = std::to_string(r.shards);
