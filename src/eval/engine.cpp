@@ -7,6 +7,7 @@
 #include "core/mapped_file.h"
 #include "core/progress.h"
 #include "eval/plan_tree.h"
+#include "core/run_observer.h"
 #include "kernels/ops.h"
 #include "model/batch.h"
 #include "model/blocks.h"
@@ -130,7 +131,10 @@ void score_units(const Model& model, const std::vector<const WeightSet*>& sets, 
     // A checkpoint rewritten under the run would mix two models in one result: every batch is
     // checked against the files as they were mapped (callers store a batch only after this).
     check_mapped_files_unchanged();
-    if (progress) progress->advance(static_cast<int64_t>(batch.rows()));
+    if (progress)
+      progress->advance(static_cast<int64_t>(batch.rows()));
+    else
+      poll_run_observer();  // callers without a progress line (search's evaluator) stay interruptible
   }
 }
 

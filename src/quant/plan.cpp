@@ -460,6 +460,14 @@ Plan parse_plan_json(const std::string& path) {
   }
 }
 
+Plan parse_plan_value(const nlohmann::json& j, const std::string& where) {
+  try {
+    return plan_from_json(where, j);
+  } catch (const nlohmann::json::exception& e) {
+    fail(where, "unexpected content: " + json_problem(e));
+  }
+}
+
 std::string plan_to_line(const Plan& p) {
   std::string s = "base=" + (p.mixture.empty() ? canonical_name(p.base) : p.mixture);
   if (p.pure) s += "; pure";
@@ -468,6 +476,10 @@ std::string plan_to_line(const Plan& p) {
   if (!p.imatrix.empty()) s += "; imatrix=" + quote_if_needed(p.imatrix);
   for (const auto& r : p.rules) s += "; " + r.text;
   return s;
+}
+
+std::string plan_to_named_line(const Plan& p) {
+  return (p.name.empty() ? "" : "plan=" + quote_if_needed(p.name) + "; ") + plan_to_line(p);
 }
 
 const std::string& plan_help() {

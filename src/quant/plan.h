@@ -3,6 +3,7 @@
 // written as a one-line form, a TOML file or a JSON file; plan_help() documents all three.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,10 +68,14 @@ std::vector<int> resolve_layers(const std::vector<LayerTerm>& terms, int n_layer
 Plan parse_plan_line(std::string_view text);
 Plan parse_plan_toml(const std::string& path);
 Plan parse_plan_json(const std::string& path);
+// A plan held as a JSON value with a .json plan file's layout (a Python dict); `where` names it.
+Plan parse_plan_value(const nlohmann::json& j, const std::string& where);
 Rule parse_rule(std::string_view clause);  // "keep FMT key=value ..."
 
 // The one-line form of a plan (parses back to the same plan).
 std::string plan_to_line(const Plan& p);
+// The same with the name first ("plan=NAME; base=..."), for a plan that must keep its name.
+std::string plan_to_named_line(const Plan& p);
 
 // Grammar of plans for --help and the docs.
 const std::string& plan_help();
