@@ -2,6 +2,8 @@
 
 #include <cblas.h>
 
+#include <omp.h>
+
 #include <algorithm>
 
 #include "core/error.h"
@@ -43,6 +45,44 @@ void convert(const MatrixRef& W, int64_t first, int64_t count, float* dst) {
   for (int64_t r = 0; r < rows; ++r)
     convert_to_f32(v, static_cast<size_t>(first + r * row), static_cast<size_t>(row), dst + r * row);
 }
+// While alive, OpenBLAS runs single-threaded (restored after).
+class BlasSingleThreaded {
+ public:
+  BlasSingleThreaded() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+  ~BlasSingleThreaded() { openblas_set_num_threads(saved_); }
+  BlasSingleThreaded(const BlasSingleThreaded&) = delete;
+  BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
+
+ private:
+  int saved_;
+};
+
+// y[M, N] = x[M, K] B (+ beta y), B stored [K, N] (trans_b false) or [N, K] (true), with the
+// columns of y split across the OpenMP threads and OpenBLAS single-threaded inside each part.
+// One thread pool instead of two: with OpenBLAS's own threads, its workers spun in
+// sched_yield while OpenMP's spun waiting for the next parallel loop, and on two cores the
+// two pools took ~25% of a 2-thread eval (perf, issue 12). Each element of y is the same
+// K-ordered sum whichever part computes it, so the split does not change the result.
+void sgemm_columns(bool trans_b, int64_t M, int64_t N, int64_t K, const float* x, int64_t ldx,
+                   const float* B, int64_t ldb, float beta, float* y, int64_t ldy) {
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  constexpr int64_t kAlign = 64;  // part widths stay whole multiples of the kernels' tiles
+  const int64_t part = (N + threads - 1) / threads;
+  const int64_t width = (part + kAlign - 1) / kAlign * kAlign;
+  const int parts = static_cast<int>((N + width - 1) / width);
+  if (threads == 1 || parts < 2 || M * N * K < (int64_t(1) << 21)) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, x, ldx, B,
+                ldb, beta, y, ldy);
+    return;
+  }
+  BlasSingleThreaded single;
+#pragma omp parallel for num_threads(parts) schedule(static, 1)
+  for (int p = 0; p < parts; ++p) {
+    const int64_t n0 = p * width, n = std::min(width, N - n0);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, n, K, 1.0f, x, ldx,
+                trans_b ? B + n0 * ldb : B + n0, ldb, beta, y + n0, ldy);
+  }
+}
 }  // namespace
 
 float* LinearScratch::get(size_t n) {
@@ -60,9 +100,9 @@ void linear(const float* x, int64_t M, const MatrixRef& W, const float* bias, fl
   if (!W.decoder && W.dtype == DType::F32) {
     const auto* w = static_cast<const float*>(W.data);
     if (W.in_major)  // W stored [K, N]
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, x, K, w, N, beta, y, N);
+      sgemm_columns(false, M, N, K, x, K, w, N, beta, y, N);
     else  // W stored [N, K]
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K, w, K, beta, y, N);
+      sgemm_columns(true, M, N, K, x, K, w, K, beta, y, N);
     return;
   }
   if (!W.decoder && !dtype_is_weight(W.dtype)) fail("linear", "unsupported weight dtype");
@@ -74,8 +114,7 @@ void linear(const float* x, int64_t M, const MatrixRef& W, const float* bias, fl
     for (int64_t k0 = 0; k0 < K; k0 += kc) {
       const int64_t k = std::min(kc, K - k0);
       convert(W, k0 * N, k * N, slab);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, k, 1.0f, x + k0, K, slab, N,
-                  (k0 == 0) ? beta : 1.0f, y, N);
+      sgemm_columns(false, M, N, k, x + k0, K, slab, N, (k0 == 0) ? beta : 1.0f, y, N);
     }
   } else {
     // Slabs of whole output rows [n0, n0+nc) x K; each writes its own columns of y.
@@ -87,8 +126,7 @@ void linear(const float* x, int64_t M, const MatrixRef& W, const float* bias, fl
         W.decoder->decode_rows(n0, n, slab);
       else
         convert(W, n0 * K, n * K, slab);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, n, K, 1.0f, x, K, slab, K, beta,
-                  y + n0, N);
+      sgemm_columns(true, M, n, K, x, K, slab, K, beta, y + n0, N);
     }
   }
 }

@@ -258,5 +258,25 @@ TEST(Attention, IdenticalWithOneAndTwoThreads) {
   }
 }
 
+// The kernel works in tiles of 4 query rows x 32 keys and 16 head dimensions (issue 12): long
+// segments that span many tiles and end mid-tile, a head_dim with a remainder past the last
+// 16 (72 = 4 x 16 + 8), a sliding window that starts keys mid-tile, and the result unchanged when
+// the same segment sits at another offset of the batch beside other segments.
+TEST(Attention, LongSegmentsAcrossTiles) {
+  const std::vector<int64_t> lengths = {131, 70, 33};
+  const auto segs = packed_segments(lengths);
+  const Packed p = make_packed(234, 4, 2, 72, 11);
+  for (bool causal : {true, false}) expect_matches_naive(p, segs, shape(4, 2, 72, causal));
+  AttentionShape s = shape(4, 2, 72, true);
+  s.window = 45;
+  expect_matches_naive(p, segs, s);
+  // The 70-row segment alone, at the start of its own batch: bit-identical rows.
+  Packed alone = make_packed(70, 4, 2, 72, 12);
+  std::copy_n(p.buf.begin() + 131 * p.stride, 70 * p.stride, alone.buf.begin());
+  const auto packed = run_attention(p, segs, shape(4, 2, 72, true));
+  const auto single = run_attention(alone, {Segment{0, 70}}, shape(4, 2, 72, true));
+  EXPECT_EQ(0, std::memcmp(single.data(), packed.data() + 131 * 4 * 72, single.size() * sizeof(float)));
+}
+
 }  // namespace
 }  // namespace lq
