@@ -51,7 +51,8 @@ void keep_top(std::vector<MassiveActivation>& top, size_t n) {
 
 std::vector<LanguageActivations> activation_stats(const Model& model, const WeightSet& fp, const WeightSet* plan,
                                                   const UnitSet& units, const std::vector<std::string>& languages,
-                                                  const ActivationOptions& opt, bool quiet, const HiddenSink& sink) {
+                                                  const ActivationOptions& opt, bool quiet, const HiddenSink& sink,
+                                                  const ActivationResume& resume) {
   const int L = static_cast<int>(model.hparams().n_layer);
   int64_t total_rows = 0;
   for (const auto& u : units.units) total_rows += static_cast<int64_t>(u.ids.size());
@@ -66,6 +67,13 @@ std::vector<LanguageActivations> activation_stats(const Model& model, const Weig
     for (int i = 0; i < static_cast<int>(units.units.size()); ++i)
       if (units.units[i].lang == lang) members.push_back(i);
     if (members.empty()) fail(languages[static_cast<size_t>(lang)], "no sentences to run");
+    if (auto done = resume.finished ? resume.finished(lang) : std::nullopt) {
+      int64_t rows = 0;
+      for (int u : members) rows += static_cast<int64_t>(units.units[static_cast<size_t>(u)].ids.size());
+      progress.advance(rows * (plan ? 3 : 2));
+      out.push_back(std::move(*done));
+      continue;
+    }
     std::vector<LayerAcc> acc(static_cast<size_t>(L));
     std::vector<std::vector<float>> fp_hidden(static_cast<size_t>(L));
     int64_t rows_total = 0;
@@ -207,6 +215,7 @@ std::vector<LanguageActivations> activation_stats(const Model& model, const Weig
     });
     const int count = std::clamp(static_cast<int>(std::lround(opt.critical_share * L)), 1, L);
     la.critical_layers.assign(order.begin(), order.begin() + count);
+    if (resume.on_finished) resume.on_finished(lang, la);
     out.push_back(std::move(la));
   }
   progress.finish();

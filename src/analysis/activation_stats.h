@@ -55,10 +55,18 @@ struct LanguageActivations {
 // Called with every block output of the full-precision pass 1 (tests dump these).
 using HiddenSink = std::function<void(int lang, int layer, const float* h, int64_t rows, int64_t dim)>;
 
+// A run continued after a stop: `finished` gives the statistics of languages an earlier run
+// completed (their forwards are skipped), `on_finished` is told each language this run
+// completes. Languages are independent, so the result equals an uninterrupted run's.
+struct ActivationResume {
+  std::function<std::optional<LanguageActivations>(int lang)> finished;
+  std::function<void(int lang, const LanguageActivations&)> on_finished;
+};
+
 // units: sentence-mode units of the corpus (Unit::lang indexes languages). plan may be null.
 std::vector<LanguageActivations> activation_stats(const Model& model, const WeightSet& fp, const WeightSet* plan,
                                                   const UnitSet& units, const std::vector<std::string>& languages,
                                                   const ActivationOptions& opt, bool quiet,
-                                                  const HiddenSink& sink = nullptr);
+                                                  const HiddenSink& sink = nullptr, const ActivationResume& resume = {});
 
 }  // namespace lq::analysis

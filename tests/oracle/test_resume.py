@@ -420,3 +420,49 @@ def test_imatrix_progress_is_not_picked_up_without_resume(tmp_path):
     proc.kill()
     proc.wait()
     assert_bad_input(run_lq(*IMATRIX, "-q", "-o", out, check=False), progress, "add --resume")
+
+
+# activations: each finished language's statistics kept ---------------------------------------
+
+ACTIVATIONS = ["activations", "-m", MODEL, "-c", SAMPLE, "--langs", "en,de,ar,hi,ja,zh", "--sentences", "0",
+               "-p", "none", "--batch-tokens", "256", "-t", "1"]
+
+
+def test_activations_killed_and_resumed_is_byte_identical(tmp_path):
+    """SIGKILL during start-up and after seeded random numbers of finished languages (plus a few
+    random milliseconds), --resume each time: JSON, Markdown and the raw hidden dumps equal an
+    uninterrupted run's, finished languages were not recomputed, no output exists before the end,
+    and the progress file is gone after it."""
+    (tmp_path / "ref").mkdir()
+    run_lq(*ACTIVATIONS, "-q", "-o", tmp_path / "ref" / "a.json", "--md", tmp_path / "ref" / "a.md",
+           "--dump-hidden", tmp_path / "ref" / "hidden")
+    out, md, dump = tmp_path / "a.json", tmp_path / "a.md", tmp_path / "hidden"
+    progress = tmp_path / "a.json.progress.sqlite"
+    args = [*ACTIVATIONS, "-o", out, "--md", md, "--dump-hidden", dump, "--resume"]
+    rng = random.Random(7)
+    said = ""
+    for target in [0] + sorted(rng.sample(range(1, 6), 3)):
+        proc = subprocess.Popen([BIN, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if target == 0:
+            time.sleep(rng.uniform(0.0, 0.3))
+        else:
+            while proc.poll() is None and pass_count(progress) < target:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.05))
+        proc.kill()
+        rc = proc.wait()
+        said += proc.stderr.read().decode()
+        assert rc in (0, -signal.SIGKILL), (rc, said)
+        if rc == 0:
+            break
+        assert not out.exists() and not md.exists(), "a stopped run left an output file"
+    assert "finished by an earlier run" in said, "no kill landed after a finished language"
+    run_lq(*args)
+    assert out.read_bytes() == (tmp_path / "ref" / "a.json").read_bytes()
+    assert md.read_bytes() == (tmp_path / "ref" / "a.md").read_bytes()
+    ref_dumps = sorted(p.name for p in (tmp_path / "ref" / "hidden").iterdir())
+    assert sorted(p.name for p in dump.iterdir()) == ref_dumps
+    for name in ref_dumps:
+        assert (dump / name).read_bytes() == (tmp_path / "ref" / "hidden" / name).read_bytes(), name
+    assert not progress.exists()
+    assert leftovers(tmp_path, "a.") == []
