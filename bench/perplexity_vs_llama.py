@@ -18,8 +18,9 @@ Engines, each one whole process per run (wall time includes start and load; peak
                 scored half only, log_softmax + gather.
 Checks that every engine scored the same tokens, and prints how far their NLL sums (and
 llama.cpp's and PyTorch's per-token log-probabilities) are apart, so the comparison is of the same
-work. The sgemm peak of the same run: numpy's OpenBLAS timing the exact matrix shapes of one window
-(QKV, attention output, MLP up/down at 512 rows, the head at the scored rows).
+work. The sgemm peak of the same run: the system OpenBLAS that langquant links (through ctypes,
+before and after each table) timing the exact matrix shapes of one window (QKV, attention output,
+MLP up/down at 512 rows, the head at the 256 scored rows), best of 5.
 
 --formats F16,Q4_0 adds llama.cpp and langquant on F16 / Q4_0 GGUF copies (langquant scores the
 GGUF's weights as stored, dequantized exactly, in F32 arithmetic; llama.cpp multiplies Q4_0 with
@@ -221,32 +222,46 @@ def run_worker(src, args, threads):
 # ---------------------------------------------------------------- the sgemm bound of the same run
 
 SGEMM_WORKER = r"""
-import json, sys, time
+import ctypes, json, sys, time
 import numpy as np
-ctx, half = int(sys.argv[1]), int(sys.argv[1]) // 2
+ctx, half, lib = int(sys.argv[1]), int(sys.argv[1]) // 2, sys.argv[2]
 D, F, V, L = 768, 3072, 50257, 12
 rng = np.random.default_rng(0)
 shapes = [(ctx, D, 3 * D, L), (ctx, D, D, L), (ctx, D, F, L), (ctx, F, D, L), (half, D, V, 1)]
+if lib != "numpy":  # the OpenBLAS langquant links, through its C interface (row-major, no transpose)
+    blas = ctypes.CDLL(lib)
+    P = ctypes.POINTER(ctypes.c_float)
+    blas.cblas_sgemm.argtypes = [ctypes.c_int] * 6 + [ctypes.c_float, P, ctypes.c_int, P, ctypes.c_int,
+                                                     ctypes.c_float, P, ctypes.c_int]
 total_s, total_flop = 0.0, 0.0
 for M, K, N, count in shapes:
     a = rng.standard_normal((M, K), dtype=np.float32)
     b = rng.standard_normal((K, N), dtype=np.float32)
-    c = a @ b
+    c = np.zeros((M, N), dtype=np.float32)
+    ptr = lambda x: x.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
     best = float("inf")
     for _ in range(5):
         t0 = time.perf_counter()
-        np.matmul(a, b, out=c)
+        if lib == "numpy":
+            np.matmul(a, b, out=c)
+        else:
+            blas.cblas_sgemm(101, 111, 111, M, N, K, 1.0, ptr(a), K, ptr(b), N, 0.0, ptr(c), N)
         best = min(best, time.perf_counter() - t0)
     total_s += best * count
     total_flop += 2.0 * M * K * N * count
 print(json.dumps({"window_s": total_s, "gflops": total_flop / total_s / 1e9}))
 """
+SYSTEM_OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0"
 
 
-def sgemm_bound(ctx, threads):
+def sgemm_bound(ctx, threads, lib=SYSTEM_OPENBLAS):
+    """Best-of-5 time of one window's matrix products at `threads` (OpenBLAS threads), and GFLOP/s.
+    lib: the system OpenBLAS langquant links (its kernel as OPENBLAS_CORETYPE picks), or "numpy"."""
+    if lib != "numpy" and not Path(lib).exists():
+        lib = "numpy"
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
-    p = subprocess.run([sys.executable, "-c", SGEMM_WORKER, str(ctx)], capture_output=True, text=True, env=env,
-                       check=True)
+    p = subprocess.run([sys.executable, "-c", SGEMM_WORKER, str(ctx), lib], capture_output=True, text=True,
+                       env=env, check=True)
     return json.loads(p.stdout)
 
 
@@ -314,7 +329,8 @@ def report(threads, fmt, runs, bound, bound2, windows, ctx):
     names = list(runs)
     ref = next((n for n in names if n.startswith("llama.cpp") and "scored half" in n), None)
     ref_s = statistics.median(r["s"] for r in runs[ref]) if ref else None
-    print(f"### {fmt}, {threads} thread(s): sgemm peak (numpy OpenBLAS, this run, before/after) "
+    print(f"### {fmt}, {threads} thread(s): sgemm peak (the OpenBLAS langquant links, "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(auto)')}; this run, before/after) "
           f"{bound['gflops']:.0f} / {bound2['gflops']:.0f} GFLOP/s; the window's matrix products alone at that "
           f"rate: {bound['window_s']:.2f} s -> {scored / (bound['window_s'] * windows):.0f} scored tokens/s\n")
     print("| engine | scored tokens | median s (all runs) | scored tokens/s | vs llama.cpp (scored half) | "
