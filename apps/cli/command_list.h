@@ -19,6 +19,7 @@ inline void register_all(CLI::App& app) {
   register_stats(app);
   register_activations(app);
   register_imatrix(app);
+  register_fertility(app);
   register_report(app);
   register_fisher(app);
   register_overlap(app);

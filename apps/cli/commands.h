@@ -35,6 +35,7 @@ void register_predict(CLI::App& app);
 void register_search(CLI::App& app);
 void register_recommend(CLI::App& app);
 void register_imatrix(CLI::App& app);
+void register_fertility(CLI::App& app);
 void register_patch(CLI::App& app);
 void register_sinks(CLI::App& app);
 void register_neurons(CLI::App& app);

@@ -22,6 +22,7 @@ const std::map<std::string, std::string>& summaries() {
       {"stats", "Weight statistics per tensor, layer and component, with quantization error"},
       {"activations", "Per-language statistics of every block's output (massive activations)"},
       {"imatrix", "llama.cpp importance matrices per language (llama-imatrix's GGUF format)"},
+      {"fertility", "Tokens per word, per character and per byte of each language, and the premium"},
       {"report", "HTML and Markdown report of eval/sweep comparison results"},
       {"fisher", "Per-language diagonal Fisher information of every weight"},
       {"overlap", "How many top-k% weights by Fisher are also top-k% by magnitude"},
