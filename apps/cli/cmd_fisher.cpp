@@ -1,73 +1,19 @@
-// langquant fisher: per-language diagonal Fisher information of a GPT-2's weights (train/fisher.h).
-#include <filesystem>
+// langquant fisher: per-language diagonal Fisher information of a GPT-2's weights. The work is
+// jobs/fisher_job.h (train/fisher.h).
 #include <iostream>
 
 #include "cli/commands.h"
-#include "core/error.h"
-#include "model/checkpoint.h"
-#include "eval/corpus.h"
-#include "train/fisher.h"
+#include "jobs/fisher_job.h"
 
 namespace lq::cli {
-namespace {
-
-struct FisherArgs {
-  std::string model, corpus, out, json;
-  std::vector<std::string> langs, groups;
-  int64_t max_sentences = 256;
-  ComputeOptions compute;
-};
-
-void run_fisher(const FisherArgs& a) {
-  apply_threads(a.compute);
-  if (a.out.size() < 12 || a.out.substr(a.out.size() - 12) != ".safetensors")
-    fail(a.out, "--out must end in .safetensors");
-  auto model = Model::load(a.model);
-  if (model->arch().name != "gpt2")
-    fail(a.model, "fisher needs gradients, which langquant computes for GPT-2 only (this model is " +
-                      model->arch().name + ")");
-  auto tok = open_tokenizer(*model);
-  const auto groups = parse_groups(a.groups);
-  std::vector<std::string> wanted = a.langs;
-  if (!wanted.empty())  // group members are computed too
-    for (const auto& [name, members] : groups)
-      for (const auto& m : members)
-        if (std::find(wanted.begin(), wanted.end(), m) == wanted.end()) wanted.push_back(m);
-  const Corpus corpus = load_corpus(a.corpus, wanted);
-  for (const auto& [name, members] : groups)
-    for (const auto& m : members) {
-      bool found = false;
-      for (const auto& l : corpus.languages) found |= l.code == m;
-      if (!found) fail(a.corpus, "group '" + name + "' names language '" + m + "' that the corpus does not have");
-    }
-  std::vector<train::FisherLanguage> langs;
-  for (const auto& l : corpus.languages) langs.push_back({l.code, &l.sentences});
-
-  auto net = train::Gpt2Trainable::from_checkpoint(a.model);
-  train::FisherOptions opt;
-  opt.max_sequences = a.max_sentences;
-  opt.quiet = a.compute.quiet;
-  const auto result = train::compute_fisher(*model, net, *tok, langs, groups, opt);
-
-  const std::string json = a.json.empty() ? a.out.substr(0, a.out.size() - 12) + ".json" : a.json;
-  nlohmann::json about = {{"model", a.model}, {"corpus", a.corpus}, {"max_sentences", a.max_sentences},
-                          {"definition",
-                           "F_l[i] = (1/N) sum_s (dL_s/dw_i)^2, L_s = mean NLL of sequence s ([BOS] + sentence); "
-                           "group:<g> = mean of member languages' F_l; max = max over languages of "
-                           "F_l[i] / mean_j F_l[j]"}};
-  train::write_fisher(result, a.out, json, about);
-  if (!a.compute.quiet) {
-    for (const auto& s : result.sets)
-      if (s.sequences > 0)
-        std::cerr << s.name << ": " << s.sequences << " sequences, " << s.tokens << " predicted tokens\n";
-    std::cerr << "wrote " << a.out << " and " << json << "\n";
-  }
-}
-
-}  // namespace
 
 void register_fisher(CLI::App& app) {
-  auto a = std::make_shared<FisherArgs>();
+  struct Args {
+    jobs::FisherSpec spec;
+    ComputeOptions compute;
+  };
+  auto a = std::make_shared<Args>();
+  auto& s = a->spec;
   auto* cmd = app.add_subcommand(
       "fisher",
       "Per-language diagonal Fisher information of every weight of a GPT-2 checkpoint:\n"
@@ -79,16 +25,24 @@ void register_fisher(CLI::App& app) {
       "and 'max/...' (per weight, max over languages of F_l / mean of F_l over the model), and a\n"
       "JSON summary (per set: total, per tensor sum/mean/max/share, per layer). Use the file in a\n"
       "plan (keep fp16 top=1% by=fisher:OUT.safetensors:ar,he) or with `langquant overlap`.");
-  cmd->add_option("--model,-m", a->model, "GPT-2 checkpoint folder")->required();
-  cmd->add_option("--corpus,-c", a->corpus, "Corpus (folder of <lang>.txt, FLORES folder or .conllu)")->required();
-  cmd->add_option("--langs,-l", a->langs, "Languages to compute (default: all of the corpus)")->delimiter(',');
-  cmd->add_option("--group,-g", a->groups, "Group NAME=a,b,c (mean of the members' Fisher); repeatable");
-  cmd->add_option("--max-sentences", a->max_sentences, "Sentences per language (0 = all)")
+  cmd->add_option("--model,-m", s.model, "GPT-2 checkpoint folder")->required();
+  cmd->add_option("--corpus,-c", s.corpus, "Corpus (folder of <lang>.txt, FLORES folder or .conllu)")->required();
+  cmd->add_option("--langs,-l", s.langs, "Languages to compute (default: all of the corpus)")->delimiter(',');
+  cmd->add_option("--group,-g", s.groups, "Group NAME=a,b,c (mean of the members' Fisher); repeatable");
+  cmd->add_option("--max-sentences", s.max_sentences, "Sentences per language (0 = all)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--out,-o", a->out, "Output .safetensors file (written atomically)")->required();
-  cmd->add_option("--json", a->json, "Summary JSON (default: OUT with .json instead of .safetensors)");
+  cmd->add_option("--out,-o", s.out, "Output .safetensors file (written atomically)")->required();
+  cmd->add_option("--json", s.json, "Summary JSON (default: OUT with .json instead of .safetensors)");
+  cmd->add_flag("--resume", s.resume,
+                "Continue a run that was stopped (finished languages are kept beside --out until it ends)");
   add_compute_options(*cmd, a->compute);
-  cmd->callback([a] { run_fisher(*a); });
+  cmd->callback([a] {
+    apply_threads(a->compute);
+    jobs::JobProgress progress{a->compute.quiet, nullptr};
+    if (!a->compute.quiet) progress.stage = [](const std::string& m) { std::cerr << "fisher: " << m << std::endl; };
+    const auto r = jobs::run_fisher(a->spec, progress);
+    if (!a->compute.quiet) std::cerr << r.to_text();
+  });
 }
 
 }  // namespace lq::cli

@@ -91,7 +91,7 @@ std::vector<FisherTensor> fisher_tensors(const Model& model, const Gpt2Trainable
 FisherResult compute_fisher(const Model& model, Gpt2Trainable& net, const Tokenizer& tok,
                             const std::vector<FisherLanguage>& langs,
                             const std::map<std::string, std::vector<std::string>>& groups,
-                            const FisherOptions& opt) {
+                            const FisherOptions& opt, const FisherResume& resume) {
   FisherResult r;
   r.tensors = fisher_tensors(model, net);
   std::vector<double> acc(static_cast<size_t>(net.parameter_count()));
@@ -103,6 +103,17 @@ FisherResult compute_fisher(const Model& model, Gpt2Trainable& net, const Tokeni
       if (ids.size() >= 2) seqs.push_back(std::move(ids));  // at least one predicted token
     }
     if (seqs.empty()) fail(lang.code, "no sentence with a token to predict");
+    if (auto done = resume.finished ? resume.finished(lang.code) : std::nullopt) {
+      bool fits = done->values.size() == r.tensors.size();
+      for (size_t t = 0; fits && t < r.tensors.size(); ++t) {
+        int64_t n = 1;
+        for (int64_t d : r.tensors[t].shape) n *= d;
+        fits = static_cast<int64_t>(done->values[t].size()) == n;
+      }
+      if (!fits) fail(lang.code, "the stored Fisher of this language does not fit the model's tensors");
+      r.sets.push_back(std::move(*done));
+      continue;
+    }
     FisherSet set;
     set.name = lang.code;
     std::fill(acc.begin(), acc.end(), 0.0);
@@ -116,6 +127,7 @@ FisherResult compute_fisher(const Model& model, Gpt2Trainable& net, const Tokeni
     progress.finish();
     set.sequences = static_cast<int64_t>(seqs.size());
     set.values = per_tensor(r.tensors, net, acc, static_cast<double>(set.sequences));
+    if (resume.on_finished) resume.on_finished(set);
     r.sets.push_back(std::move(set));
   }
   const size_t n_lang = r.sets.size();

@@ -20,6 +20,8 @@
 // token_embd.weight = output.weight) are one tensor whose gradient sums both roles.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -65,11 +67,20 @@ struct FisherOptions {
 // lq::Error when the model is not GPT-2 or a tensor has no parameter of the same size.
 std::vector<FisherTensor> fisher_tensors(const Model& model, const Gpt2Trainable& net);
 
+// A run continued after a stop: `finished` gives the sets of languages an earlier run completed
+// (their gradients are not recomputed), `on_finished` is told each language this run completes.
+// Languages are independent, and groups and "max" are made from the sets' stored floats, so the
+// result equals an uninterrupted run's.
+struct FisherResume {
+  std::function<std::optional<FisherSet>(const std::string& lang)> finished;
+  std::function<void(const FisherSet&)> on_finished;
+};
+
 // Fisher per language of `langs`, then per group (members must be among langs), then "max".
 FisherResult compute_fisher(const Model& model, Gpt2Trainable& net, const Tokenizer& tok,
                             const std::vector<FisherLanguage>& langs,
                             const std::map<std::string, std::vector<std::string>>& groups,
-                            const FisherOptions& opt);
+                            const FisherOptions& opt, const FisherResume& resume = {});
 
 // Per set: total, per tensor (sum, mean, max, share of the set's total) and per layer sums.
 nlohmann::json fisher_summary(const FisherResult& r);

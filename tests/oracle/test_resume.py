@@ -466,3 +466,54 @@ def test_activations_killed_and_resumed_is_byte_identical(tmp_path):
         assert (dump / name).read_bytes() == (tmp_path / "ref" / "hidden" / name).read_bytes(), name
     assert not progress.exists()
     assert leftovers(tmp_path, "a.") == []
+
+
+# fisher: each finished language's F32 tensors kept ------------------------------------------
+
+FISHER = ["fisher", "-m", MODEL, "-c", SAMPLE, "-l", "en,ar,hi,de,ja,zh", "-g", "lr=ar,hi", "--max-sentences", "40",
+          "-t", "1"]
+
+
+def test_fisher_killed_and_resumed_is_byte_identical(tmp_path):
+    """SIGKILL during start-up and after seeded random numbers of finished languages (plus a few
+    random milliseconds), --resume each time: the .safetensors and its JSON summary equal an
+    uninterrupted run's bytes, finished languages were not recomputed, and the progress file is
+    gone at the end."""
+    (tmp_path / "ref").mkdir()
+    run_lq(*FISHER, "-q", "-o", tmp_path / "ref" / "f.safetensors")
+    out = tmp_path / "f.safetensors"
+    progress = tmp_path / "f.safetensors.progress.sqlite"
+    rng = random.Random(5)
+    said = ""
+    for target in [0] + sorted(rng.sample(range(1, 6), 3)):
+        proc = subprocess.Popen([BIN, *map(str, FISHER), "-o", str(out), "--resume"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        if target == 0:
+            time.sleep(rng.uniform(0.0, 0.3))
+        else:
+            while proc.poll() is None and languages_done(progress) < target:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.05))
+        proc.kill()
+        rc = proc.wait()
+        said += proc.stderr.read().decode()
+        assert rc in (0, -signal.SIGKILL), (rc, said)
+        if rc == 0:
+            break
+        assert not out.exists(), "a stopped run left an output file"
+    assert "finished by an earlier run" in said, "no kill landed after a finished language"
+    run_lq(*FISHER, "-o", out, "--resume")
+    assert out.read_bytes() == (tmp_path / "ref" / "f.safetensors").read_bytes()
+    assert (tmp_path / "f.json").read_text() == (tmp_path / "ref" / "f.json").read_text().replace(
+        str(tmp_path / "ref" / "f"), str(tmp_path / "f"))
+    assert not progress.exists()
+    assert leftovers(tmp_path, "f.") == []
+
+
+def languages_done(db):
+    """Languages whose head row is stored (written after all their tensors)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as c:
+            return c.execute("SELECT count(*) FROM passes WHERE key NOT LIKE '%/%'").fetchone()[0]
+    except sqlite3.Error:
+        return -1
