@@ -1,6 +1,7 @@
 #include "tokenizers/gguf_vocab_reader.h"
 
 #include "core/error.h"
+#include "tokenizers/json_fields.h"
 
 namespace lq {
 
@@ -11,10 +12,19 @@ GgufVocab read_gguf_vocab(const GgufFile& g) {
   v.pre = g.find_string("tokenizer.ggml.pre").value_or("");
   v.tokens = g.get_strings("tokenizer.ggml.tokens");
   const size_t n = v.tokens.size();
+  // The limits tokenizer.json has (json_fields.h): a crafted file is refused before the
+  // tokenizer's tables are built from millions of entries.
+  if (n > tok::kMaxVocabEntries)
+    fail(g.path(), "tokenizer.ggml.tokens has " + std::to_string(n) + " tokens; langquant refuses more than " +
+                       std::to_string(tok::kMaxVocabEntries));
   if (g.find("tokenizer.ggml.scores")) v.scores = g.get_floats("tokenizer.ggml.scores");
   if (g.find("tokenizer.ggml.token_type"))
     for (int64_t t : g.get_ints("tokenizer.ggml.token_type")) v.token_types.push_back(static_cast<int32_t>(t));
   if (g.find("tokenizer.ggml.merges")) v.merges = g.get_strings("tokenizer.ggml.merges");
+  if (v.merges.size() > tok::kMaxMerges)
+    fail(g.path(), "tokenizer.ggml.merges has " + std::to_string(v.merges.size()) +
+                       " merges; real tokenizers have less than a million, and langquant refuses more than " +
+                       std::to_string(tok::kMaxMerges));
   if (!v.scores.empty() && v.scores.size() != n)
     fail(g.path(), "tokenizer.ggml.scores has " + std::to_string(v.scores.size()) + " entries for " +
                        std::to_string(n) + " tokens");

@@ -177,3 +177,15 @@ def test_plan_with_100000_rules(model, tmp_path):
         assert "blk.0" in proc.stdout
     else:
         assert_bad_input(proc, plan, "rules")
+
+
+def test_gguf_tokenizer_with_5_million_merges(tmp_path):
+    """The GGUF vocabulary has tokenizer.json's limits: 5 million merges (a 50 MB file) are refused
+    by their count with one line, before any tokenizer table is built."""
+    from gguf_raw import ARRAY, STRING, tiny_llama
+    g = tiny_llama()
+    g.kv = [kv for kv in g.kv if kv[0] != "tokenizer.ggml.merges"]
+    g.add("tokenizer.ggml.merges", ARRAY, (STRING, ["a b"] * 5_000_000))
+    path = g.write(tmp_path / "m.gguf")
+    assert_bad_input(run_limited("tokenize", "--model", path, "--text", "hello"), path,
+                     "tokenizer.ggml.merges has 5000000 merges")
