@@ -368,7 +368,31 @@ def test_search_progress_of_another_model_is_refused(tmp_path, other_model):
     assert "--resume" in line
 
 
-# imatrix: each language's running sums kept after every batch ------------------------------
+# imatrix, activations, fisher: finished work kept per batch or per language -----------------
+
+def kill_during_runs(args, progress, count, targets, rng, outputs, delay):
+    """Runs `langquant ARGS --resume` once per target and SIGKILLs it: target 0 during start-up,
+    otherwise once count(progress) >= target, plus up to `delay` random seconds. Every stopped run
+    must leave none of `outputs`. Returns everything the runs said on stderr."""
+    said = ""
+    for target in targets:
+        proc = subprocess.Popen([BIN, *map(str, args), "--resume"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if target == 0:
+            time.sleep(rng.uniform(0.0, 0.3))
+        else:
+            while proc.poll() is None and count(progress) < target:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, delay))
+        proc.kill()
+        rc = proc.wait()
+        said += proc.stderr.read().decode()
+        assert rc in (0, -signal.SIGKILL), (rc, said)
+        if rc == 0:
+            break
+        for out in outputs:
+            assert not out.exists(), f"a stopped run left {out.name}"
+    return said
+
 
 IMATRIX = ["imatrix", "-m", MODEL, "-c", SAMPLE, "--langs", "en,de,ar", "--ctx", "16", "--batch-tokens", "16",
            "--mix", "balanced", "-t", "1"]
@@ -383,24 +407,8 @@ def test_imatrix_killed_and_resumed_is_byte_identical(tmp_path):
     ref = run_lq(*IMATRIX, "-q", "-o", tmp_path / "ref" / "im.gguf")
     out = tmp_path / "im.gguf"
     progress = tmp_path / "im.gguf.progress.sqlite"
-    rng = random.Random(20261203)
-    said = ""
-    for target in [0, 1, 2, 3]:
-        proc = subprocess.Popen([BIN, *map(str, IMATRIX), "-o", str(out), "--resume"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
-        if target == 0:
-            time.sleep(rng.uniform(0.0, 0.3))
-        else:
-            while proc.poll() is None and pass_count(progress) < target:
-                time.sleep(0.005)
-            time.sleep(rng.uniform(0.0, 0.3))
-        proc.kill()
-        rc = proc.wait()
-        said += proc.stderr.read().decode()
-        assert rc in (0, -signal.SIGKILL), (rc, said)
-        if rc == 0:
-            break
-        assert not out.exists(), "the mix was written before every language finished"
+    said = kill_during_runs([*IMATRIX, "-o", out], progress, pass_count, [0, 1, 2, 3], random.Random(20261203),
+                            [out], 0.3)
     assert "resuming after" in said, "no kill landed inside a language: nothing was resumed"
     again = run_lq(*IMATRIX, "-o", out, "--resume")
     assert again.stdout.replace(str(tmp_path), "") == ref.stdout.replace(str(tmp_path / "ref"), "")
@@ -422,8 +430,6 @@ def test_imatrix_progress_is_not_picked_up_without_resume(tmp_path):
     assert_bad_input(run_lq(*IMATRIX, "-q", "-o", out, check=False), progress, "add --resume")
 
 
-# activations: each finished language's statistics kept ---------------------------------------
-
 ACTIVATIONS = ["activations", "-m", MODEL, "-c", SAMPLE, "--langs", "en,de,ar,hi,ja,zh", "--sentences", "0",
                "-p", "none", "--batch-tokens", "256", "-t", "1"]
 
@@ -433,42 +439,25 @@ def test_activations_killed_and_resumed_is_byte_identical(tmp_path):
     random milliseconds), --resume each time: JSON, Markdown and the raw hidden dumps equal an
     uninterrupted run's, finished languages were not recomputed, no output exists before the end,
     and the progress file is gone after it."""
-    (tmp_path / "ref").mkdir()
-    run_lq(*ACTIVATIONS, "-q", "-o", tmp_path / "ref" / "a.json", "--md", tmp_path / "ref" / "a.md",
-           "--dump-hidden", tmp_path / "ref" / "hidden")
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    run_lq(*ACTIVATIONS, "-q", "-o", ref / "a.json", "--md", ref / "a.md", "--dump-hidden", ref / "hidden")
     out, md, dump = tmp_path / "a.json", tmp_path / "a.md", tmp_path / "hidden"
     progress = tmp_path / "a.json.progress.sqlite"
-    args = [*ACTIVATIONS, "-o", out, "--md", md, "--dump-hidden", dump, "--resume"]
+    args = [*ACTIVATIONS, "-o", out, "--md", md, "--dump-hidden", dump]
     rng = random.Random(7)
-    said = ""
-    for target in [0] + sorted(rng.sample(range(1, 6), 3)):
-        proc = subprocess.Popen([BIN, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if target == 0:
-            time.sleep(rng.uniform(0.0, 0.3))
-        else:
-            while proc.poll() is None and pass_count(progress) < target:
-                time.sleep(0.005)
-            time.sleep(rng.uniform(0.0, 0.05))
-        proc.kill()
-        rc = proc.wait()
-        said += proc.stderr.read().decode()
-        assert rc in (0, -signal.SIGKILL), (rc, said)
-        if rc == 0:
-            break
-        assert not out.exists() and not md.exists(), "a stopped run left an output file"
+    said = kill_during_runs(args, progress, pass_count, [0] + sorted(rng.sample(range(1, 6), 3)), rng, [out, md], 0.05)
     assert "finished by an earlier run" in said, "no kill landed after a finished language"
-    run_lq(*args)
-    assert out.read_bytes() == (tmp_path / "ref" / "a.json").read_bytes()
-    assert md.read_bytes() == (tmp_path / "ref" / "a.md").read_bytes()
-    ref_dumps = sorted(p.name for p in (tmp_path / "ref" / "hidden").iterdir())
+    run_lq(*args, "--resume")
+    assert out.read_bytes() == (ref / "a.json").read_bytes()
+    assert md.read_bytes() == (ref / "a.md").read_bytes()
+    ref_dumps = sorted(p.name for p in (ref / "hidden").iterdir())
     assert sorted(p.name for p in dump.iterdir()) == ref_dumps
     for name in ref_dumps:
-        assert (dump / name).read_bytes() == (tmp_path / "ref" / "hidden" / name).read_bytes(), name
+        assert (dump / name).read_bytes() == (ref / "hidden" / name).read_bytes(), name
     assert not progress.exists()
     assert leftovers(tmp_path, "a.") == []
 
-
-# fisher: each finished language's F32 tensors kept ------------------------------------------
 
 FISHER = ["fisher", "-m", MODEL, "-c", SAMPLE, "-l", "en,ar,hi,de,ja,zh", "-g", "lr=ar,hi", "--max-sentences", "40",
           "-t", "1"]
@@ -484,23 +473,8 @@ def test_fisher_killed_and_resumed_is_byte_identical(tmp_path):
     out = tmp_path / "f.safetensors"
     progress = tmp_path / "f.safetensors.progress.sqlite"
     rng = random.Random(5)
-    said = ""
-    for target in [0] + sorted(rng.sample(range(1, 6), 3)):
-        proc = subprocess.Popen([BIN, *map(str, FISHER), "-o", str(out), "--resume"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
-        if target == 0:
-            time.sleep(rng.uniform(0.0, 0.3))
-        else:
-            while proc.poll() is None and languages_done(progress) < target:
-                time.sleep(0.005)
-            time.sleep(rng.uniform(0.0, 0.05))
-        proc.kill()
-        rc = proc.wait()
-        said += proc.stderr.read().decode()
-        assert rc in (0, -signal.SIGKILL), (rc, said)
-        if rc == 0:
-            break
-        assert not out.exists(), "a stopped run left an output file"
+    said = kill_during_runs([*FISHER, "-o", out], progress, languages_done, [0] + sorted(rng.sample(range(1, 6), 3)),
+                            rng, [out], 0.05)
     assert "finished by an earlier run" in said, "no kill landed after a finished language"
     run_lq(*FISHER, "-o", out, "--resume")
     assert out.read_bytes() == (tmp_path / "ref" / "f.safetensors").read_bytes()
