@@ -175,30 +175,40 @@ std::string rule_text(const Rule& r) {
   if (!r.elements.fisher_file.empty())
     s += " by=" + quote_if_needed("fisher:" + r.elements.fisher_file +
                                   (r.elements.fisher_sets.empty() ? "" : ":" + join(r.elements.fisher_sets)));
+  if (!r.elements.neurons_file.empty())
+    s += " by=" + quote_if_needed("neurons:" + r.elements.neurons_file +
+                                  (r.elements.neurons_langs.empty() ? "" : ":" + join(r.elements.neurons_langs)));
   if (r.elements.kind == ElementSelector::Random)
     s += " random=" + percent_text(r.elements.percent) + " seed=" + std::to_string(r.elements.seed);
   if (r.elements.global) s += " scope=global";
   return s;
 }
 
-// by=magnitude (the default) or by=fisher:FILE[:SET,SET...]; FILE must not contain ':', so the
-// first ':' after it starts the sets, which may hold ':' themselves (group:lr).
+// by=magnitude (the default), by=fisher:FILE[:SET,SET...] or by=neurons:FILE[:LANG,LANG...];
+// FILE must not contain ':', so the first ':' after it starts the sets, which may hold ':'
+// themselves (group:lr).
 void parse_by(const std::string& w, const std::string& value, ElementSelector& e) {
   e.fisher_file.clear();
   e.fisher_sets.clear();
+  e.neurons_file.clear();
+  e.neurons_langs.clear();
   if (value == "magnitude") return;
-  if (!value.starts_with("fisher:") || value.size() == 7)
-    fail(w, "by must be magnitude or fisher:FILE[:SETS] (e.g. by=fisher:f.safetensors:ar,he)");
-  const std::string rest = value.substr(7);
+  const bool fisher = value.starts_with("fisher:"), neurons = value.starts_with("neurons:");
+  const size_t prefix = fisher ? 7 : 8;
+  if ((!fisher && !neurons) || value.size() == prefix)
+    fail(w, "by must be magnitude, fisher:FILE[:SETS] or neurons:FILE[:LANGS] (e.g. by=fisher:f.safetensors:ar,he)");
+  const std::string rest = value.substr(prefix);
   const size_t colon = rest.find(':');
-  e.fisher_file = rest.substr(0, colon);
+  std::string& file = fisher ? e.fisher_file : e.neurons_file;
+  std::vector<std::string>& sets = fisher ? e.fisher_sets : e.neurons_langs;
+  file = rest.substr(0, colon);
   if (colon != std::string::npos) {
     for (auto& s : split(rest.substr(colon + 1), ',')) {
-      if (s.empty()) fail(w, "empty importance set name (expected e.g. :ar,he)");
-      e.fisher_sets.push_back(s);
+      if (s.empty()) fail(w, "empty set or language name (expected e.g. :ar,he)");
+      sets.push_back(s);
     }
   }
-  if (e.fisher_file.empty()) fail(w, "by=fisher: needs a file");
+  if (file.empty()) fail(w, std::string("by=") + (fisher ? "fisher" : "neurons") + ": needs a file");
 }
 
 Rule make_rule(const std::string& where, const std::string& format, const KV& kv) {
@@ -508,6 +518,13 @@ Selectors (values are comma lists; any item may match):
                             (languages, group:NAME or max, comma list; default every language
                             in F) of F_set / mean of F_set over the whole model; same counts and
                             tie rule as top=; by=magnitude is the default
+  top=K% by=neurons:F[:LANGS] keep whole feed-forward units (rows of ffn_up/ffn_gate, columns
+                            of ffn_down) ranked by specificity to LANGS (default every language)
+                            in F, the output of `langquant neurons --out`: first units whose
+                            activation probability in LANGS reaches F's threshold, lowest LAPE
+                            first; ceil(K/100 * n_ff) units per layer (scope=global: of all
+                            selected layers' units), so the overhead equals top=K%; other
+                            tensors the rule selects keep nothing
   random=K% seed=S          exactly ceil(K/100 * n) elements drawn uniformly (seed S, default 0;
                             per tensor the seed is mixed with the tensor's canonical name);
                             scope=global draws over all selected tensors together
@@ -533,6 +550,7 @@ Examples:
   base=int4-g128; keep fp16 top=5%
   base=int4; keep fp16 random=5% seed=3 scope=global
   base=int4; keep fp16 top=1% by=fisher:fisher.safetensors:ar,he
+  base=int4; keep fp16 top=1% by=neurons:neurons.json:ar,he,hi component=mlp
   base=q4_0; keep q8_0 component=attention layers=first3
   base=Q4_K_M; keep q8_0 layers=0,-1
 

@@ -30,6 +30,11 @@ struct ElementSelector {
   // (languages, group:<g> or max; empty = every language in the file) of F_set / mean(F_set).
   std::string fisher_file;
   std::vector<std::string> fisher_sets;
+  // Or, when neurons_file is set (by=neurons:FILE:LANGS), whole feed-forward units ranked by how
+  // specific they are to neurons_langs (empty = every language in the file): see
+  // quant/neuron_selection.h.
+  std::string neurons_file;
+  std::vector<std::string> neurons_langs;
 };
 
 struct Rule {

@@ -11,6 +11,8 @@
 #include "formats/safetensors.h"
 #include "quant/imatrix.h"
 #include "quant/llama_mixture.h"
+#include "quant/neuron_selection.h"
+#include "quant/percent_count.h"
 
 namespace lq::quant {
 namespace {
@@ -19,11 +21,6 @@ uint32_t abs_key(float v) {  // |v| as bits: monotone in |v| for finite values (
   uint32_t b;
   std::memcpy(&b, &v, 4);
   return b & 0x7fffffffu;
-}
-
-int64_t count_for(double percent, int64_t n) {
-  const double k = std::ceil(percent / 100.0 * static_cast<double>(n) - 1e-9);
-  return std::clamp<int64_t>(static_cast<int64_t>(k), 0, n);
 }
 
 // A tensor's ranking values in logical order: its weights (ranked by |w|) or its importance.
@@ -36,7 +33,7 @@ std::vector<std::vector<int64_t>> top_k(const Model& m, const std::vector<int>& 
                                         const ScoreFn& values) {
   int64_t n = 0;
   for (int i : tensors) n += m.tensors()[i].view->numel();
-  int64_t need = count_for(percent, n);
+  int64_t need = percent_count(percent, n);
   std::vector<std::vector<int64_t>> out(tensors.size());
   if (need == 0) return out;
   uint32_t prefix = 0;
@@ -154,7 +151,7 @@ std::vector<std::vector<int64_t>> random_k(const Model& m, const std::vector<int
                    std::vector<std::vector<int64_t>>& dst, size_t first) {
     int64_t left = 0;
     for (int64_t s : sizes) left += s;
-    int64_t need = count_for(percent, left);
+    int64_t need = percent_count(percent, left);
     for (size_t t = 0; t < sizes.size(); ++t)
       for (int64_t j = 0; j < sizes[t]; ++j, --left) {
         if (need == 0) return;
@@ -324,7 +321,10 @@ ResolvedPlan resolve_plan(const Plan& plan, const Model& model) {
         fisher = std::make_shared<FisherScores>(rule.elements.fisher_file, rule.elements.fisher_sets);
         score = [fisher](const TensorInfo& t) { return fisher->scores(t); };
       }
-      if (rule.elements.global) {
+      if (!rule.elements.neurons_file.empty()) {
+        const NeuronRanking ranking(rule.elements.neurons_file, rule.elements.neurons_langs);
+        picked = ranking.select(model, sel, rule.elements.percent, rule.elements.global);
+      } else if (rule.elements.global) {
         picked = top_k(model, sel, rule.elements.percent, score);
       } else {
         for (int i : sel) picked.push_back(std::move(top_k(model, {i}, rule.elements.percent, score)[0]));
