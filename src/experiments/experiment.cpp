@@ -14,6 +14,7 @@
 #include "core/number_text.h"
 #include "formats/toml_json.h"
 #include "core/json_error.h"
+#include "quant/percent_count.h"
 #include "quant/presets.h"
 
 namespace lq::experiments {
@@ -269,6 +270,48 @@ struct Generator {
     }
   }
 
+  // Exp-014: language-specific feed-forward units against magnitude and random selections of
+  // the same feed-forward weights at the same overhead. A unit is a whole row (ffn_up/gate) or
+  // column (ffn_down), so the baselines keep ceil(k% * n_ff) / n_ff of each tensor: exactly the
+  // units' share, whatever the rounding of k% * n_ff.
+  void neurons_axis(const AxisReader& r) {
+    r.only({"file", "langs", "percents", "seeds"});
+    const std::string file = r.str("file", "");
+    if (file.empty()) r.bad("needs 'file' (the JSON `langquant neurons --out` wrote)");
+    const json meta = read_json_file(file);
+    if (!meta.contains("n_ff") || !meta["n_ff"].is_number_integer() || meta["n_ff"].get<int64_t>() <= 0)
+      r.bad(file + " has no n_ff (not a `langquant neurons` result?)");
+    const int64_t n_ff = meta["n_ff"].get<int64_t>();
+    const auto sets = r.strings("langs", {""});
+    const auto percents = r.numbers("percents", {});
+    if (percents.empty()) r.bad("needs 'percents'");
+    const auto seeds = r.numbers("seeds", {0, 1, 2});
+    const std::string head = "base=" + fmt(e.base) + "; keep " + fmt(e.keep);
+    const std::string ffn = " name=blk.*.ffn_up.weight,blk.*.ffn_gate.weight,blk.*.ffn_down.weight";
+    for (double k : percents) {
+      check_percent(r, k);
+      // Written rounded down at 1e-9 so that ceil(k'% * n) never exceeds the units' weights.
+      const double share = 100.0 * static_cast<double>(quant::percent_count(k, n_ff)) / static_cast<double>(n_ff);
+      const std::string kk = format_number(std::floor(share * 1e9) / 1e9, "%.10g");
+      for (const auto& langs : sets) {
+        const std::string by = "neurons:" + file + (langs.empty() ? "" : ":" + langs);
+        std::string tag = langs;
+        std::replace(tag.begin(), tag.end(), ',', '+');
+        add("neurons-" + num(k) + (langs.empty() ? "" : "-" + tag), head + " top=" + kk + "% by=" + by + ffn,
+            {{"axis", "neurons"}, {"role", "neurons"}, {"percent", k}, {"langs", langs}}, r.where);
+      }
+      add("ffn-magnitude-" + num(k), head + " top=" + kk + "%" + ffn,
+          {{"axis", "neurons"}, {"role", "magnitude"}, {"percent", k}, {"langs", nullptr}}, r.where);
+      for (double sd : seeds) {
+        if (sd < 0 || sd != std::floor(sd)) r.bad("seeds are non-negative integers");
+        const auto seed = static_cast<uint64_t>(sd);
+        add("ffn-random-" + num(k) + "-seed" + std::to_string(seed),
+            head + " random=" + kk + "% seed=" + std::to_string(seed) + ffn,
+            {{"axis", "neurons"}, {"role", "random"}, {"percent", k}, {"langs", nullptr}, {"seed", seed}}, r.where);
+      }
+    }
+  }
+
   void matched_axis(const AxisReader& r) {
     r.only({"reference", "seeds", "magnitude"});
     const std::string ref = r.str("reference", "");
@@ -389,7 +432,8 @@ std::vector<SweepPlan> generate_plans(const Experiment& e, const ModelShape& sha
     else if (type == "random") g.elements_axis(r, true);
     else if (type == "precision") g.precision_axis(r);
     else if (type == "matched") g.matched_axis(r);
-    else r.bad("unknown axis type (plans, layers, magnitude, random, precision, matched)");
+    else if (type == "neurons") g.neurons_axis(r);
+    else r.bad("unknown axis type (plans, layers, magnitude, random, precision, matched, neurons)");
   }
   if (g.out.empty()) fail(e.source, "generates no plan for this model");
   return g.out;
@@ -418,8 +462,13 @@ Axis types and keys:
              protect = "L0+L11+ln_f+biases" (a preset or plan): base alone and base + protect
   matched    reference = "L0+L11+ln_f+biases", seeds = [0, 1, 2], magnitude = true: the reference
              plan and magnitude / random selections keeping the same share of parameters
+  neurons    file = "neurons.json", langs = ["ar,he,hi", ""], percents = [1, 3], seeds = [0, 1, 2]:
+             Exp-014: the feed-forward units most specific to each language set ("" = all;
+             `langquant neurons --out` writes the file) against top-|w| and random selections
+             of the same ffn weights at the same share (whole units' worth)
 Plan names: L3, L3-mlp, L0+L11, odd-layers-attn, magnitude-5, random-5-seed1, int2,
-int2+fp16:L0+L11, magnitude@REF, random@REF-seed0. Tags record the axis and its values.
+int2+fp16:L0+L11, magnitude@REF, random@REF-seed0, neurons-1-ar,he, ffn-magnitude-1,
+ffn-random-1-seed0. Tags record the axis and its values.
 Layer terms resolve against the model's depth: "75%" is layer 9 of 12 and 18 of 24.)";
   return help;
 }

@@ -1,6 +1,9 @@
 // Plan generation along axes: names, rules and tags, depth adaptation, and bad input.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "core/error.h"
 #include "experiments/experiment.h"
 
@@ -108,6 +111,29 @@ TEST(Experiment, MatchedOverheadUsesTheReferencesOverhead) {
   EXPECT_DOUBLE_EQ(p[1].plan.rules[0].elements.percent, 11.46);  // overhead 0.1146 in percent
   EXPECT_EQ(p[3].name, "random@L0+L11+ln_f+biases-seed1");
   EXPECT_EQ(p[3].plan.rules[0].elements.kind, quant::ElementSelector::Random);
+}
+
+// Exp-014: per percent, the units of each language set against magnitude and random on the same
+// ffn weights, all at ceil(k% * n_ff) / n_ff: with n_ff 3072, 1% is 31 units = 1.009114583%.
+TEST(Experiment, NeuronsAxisMatchesWholeUnits) {
+  const auto file = std::filesystem::temp_directory_path() / "lq_exp_neurons.json";
+  std::ofstream(file) << R"({"kind": "langquant.neurons", "n_ff": 3072})";
+  const std::string toml = "[[axis]]\ntype = \"neurons\"\nfile = \"" + file.string() +
+                           "\"\nlangs = [\"ar,he\", \"\"]\npercents = [1]\nseeds = [4]\n";
+  const auto plans = generate_plans(exp(toml.c_str()), gpt2_shape(12));
+  ASSERT_EQ(plans.size(), 4u);
+  EXPECT_EQ(plans[0].name, "neurons-1-ar+he");
+  EXPECT_EQ(plans[1].name, "neurons-1");
+  EXPECT_EQ(plans[2].name, "ffn-magnitude-1");
+  EXPECT_EQ(plans[3].name, "ffn-random-1-seed4");
+  const std::string ffn = "name=blk.*.ffn_up.weight,blk.*.ffn_gate.weight,blk.*.ffn_down.weight";
+  EXPECT_EQ(plans[0].plan.rules.at(0).text, "keep fp16 " + ffn + " top=1.009114583% by=neurons:" + file.string() + ":ar,he");
+  EXPECT_EQ(plans[2].plan.rules.at(0).text, "keep fp16 " + ffn + " top=1.009114583%");
+  EXPECT_EQ(plans[3].plan.rules.at(0).text, "keep fp16 " + ffn + " random=1.009114583% seed=4");
+  EXPECT_EQ(plans[0].tags["role"], "neurons");
+  EXPECT_EQ(plans[0].tags["langs"], "ar,he");
+  EXPECT_EQ(plans[3].tags["seed"], 4);
+  EXPECT_THROW(generate_plans(exp("[[axis]]\ntype = \"neurons\"\npercents = [1]\n"), gpt2_shape(12)), Error);
 }
 
 TEST(Experiment, PlansAxisDeduplicatesAndRejectsNameClashes) {

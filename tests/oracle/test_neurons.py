@@ -99,3 +99,56 @@ def test_bad_input(tmp_path):
     out = tmp_path / "n.json"
     p = run_lq("neurons", "--model", d, "--corpus", tmp_path / "nosuch", "--out", out, check=False)
     assert p.returncode == 1 and p.stderr.count("\n") == 1 and not out.exists()
+
+
+def test_neuron_plan_keeps_whole_units(tmp_path):
+    """top=K% by=neurons:FILE:LANGS keeps exactly the rows of gate/up and the columns of down of the
+    units the documented ranking puts first (recomputed here from the neurons file), at fp16; every
+    other weight is what the base alone gives. A neurons sweep axis matches its baselines' overhead."""
+    from safetensors.numpy import load_file
+    d = tmp_path / "llama"
+    make_llama(d, num_hidden_layers=2, initializer_range=0.2)
+    n = tmp_path / "n.json"
+    run_lq("neurons", "--model", d, "--corpus", CORPORA / "ud-pud", "--langs", ",".join(LANGS), "--sentences", N_SENT,
+           "--batch-tokens", 60, "--threads", 2, "--quiet", "--out", n)
+    j = json.loads(n.read_text())
+    langs = [la["lang"] for la in j["languages"]]
+    P = np.array([la["probability"] for la in j["languages"]])
+    best = P[[langs.index("ar"), langs.index("ja")]].max(axis=0)
+    n_layer, n_ff = j["n_layer"], j["n_ff"]
+    k = math.ceil(0.03 * n_ff)
+
+    def key(layer, u):
+        lape = j["lape"][layer][u]
+        return (best[layer, u] < j["threshold"], lape is None, lape or 0.0, u)
+
+    kept = [set(sorted(range(n_ff), key=lambda u: key(layer, u))[:k]) for layer in range(n_layer)]
+    assert any(best[layer, u] >= j["threshold"] for layer in range(n_layer) for u in kept[layer])
+
+    run_lq("plan", "apply", f"base=int4; keep fp16 top=3% by=neurons:{n}:ar,ja", "--model", d, "--out", tmp_path / "p")
+    run_lq("plan", "apply", "base=int4", "--model", d, "--out", tmp_path / "b")
+    orig, plan, base = (load_file(str(x / "model.safetensors")) for x in (d, tmp_path / "p", tmp_path / "b"))
+    for name, w in orig.items():
+        got, want = plan[name], base[name].copy()
+        for layer in range(n_layer):
+            units = sorted(kept[layer])
+            if name in (f"model.layers.{layer}.mlp.gate_proj.weight", f"model.layers.{layer}.mlp.up_proj.weight"):
+                want[units, :] = w[units, :].astype(np.float16).astype(np.float32)
+            elif name == f"model.layers.{layer}.mlp.down_proj.weight":
+                want[:, units] = w[:, units].astype(np.float16).astype(np.float32)
+        assert np.array_equal(got, want), name
+
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'[[axis]]\ntype = "neurons"\nfile = "{n}"\nlangs = ["ar,ja"]\npercents = [3]\nseeds = [0]\n')
+    out, corpus = tmp_path / "s.json", tmp_path / "corpus"
+    corpus.mkdir()
+    for lang in ("en", "ar"):
+        (corpus / f"{lang}.txt").write_text("\n".join(sentences(lang)) + "\n", encoding="utf-8")
+    run_lq("sweep", "--model", d, "--corpus", corpus,
+           "--experiment", exp, "--db", tmp_path / "s.sqlite", "--out", out, "--threads", 2, "--quiet")
+    plans = {p["name"]: p for p in json.loads(out.read_text())["plans"]}
+    params = sum(w.size for w in orig.values())
+    ffn = 3 * n_layer * k * 64  # three ffn matrices a layer, k units of hidden size 64 each
+    assert plans["neurons-3-ar+ja"]["overhead"] == pytest.approx(ffn / params, rel=1e-12)
+    assert plans["ffn-magnitude-3"]["overhead"] == plans["neurons-3-ar+ja"]["overhead"]
+    assert plans["ffn-random-3-seed0"]["overhead"] == plans["neurons-3-ar+ja"]["overhead"]
