@@ -105,8 +105,8 @@ nlohmann::json patch_json(const PatchReport& r) {
 std::string patch_markdown(const PatchReport& r) {
   std::ostringstream o;
   o << "# Causal patching: " << r.plan << " on " << r.model << "\n\n";
-  o << "Corpus " << r.corpus << ", " << (r.sentences_per_language ? std::to_string(r.sentences_per_language) : "all")
-    << " sentences per language; " << r.bootstrap.replicates << " paired bootstrap replicates over sentences, "
+  o << "Corpus " << r.corpus << ", " << (r.sentences_per_language ? "at most " + std::to_string(r.sentences_per_language) : "all")
+    << " sentences per language (counts in the NLL table); " << r.bootstrap.replicates << " paired bootstrap replicates over sentences, "
     << pct(r.bootstrap.confidence) << "% intervals.\n\n## Answer\n\n";
   for (const auto& l : r.languages) {
     o << "- **" << l.lang << "** (plan's loss " << num(l.delta.value) << " nats/token [" << num(l.delta.lo) << ", "

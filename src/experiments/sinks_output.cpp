@@ -90,7 +90,8 @@ nlohmann::json sinks_json(const SinksReport& r) {
 std::string sinks_markdown(const SinksReport& r) {
   std::ostringstream o;
   o << "# Attention sinks: " << r.model << "\n\nCorpus " << r.corpus << ", "
-    << (r.sentences_per_language ? std::to_string(r.sentences_per_language) : "all") << " sentences per language"
+    << (r.sentences_per_language ? "the first " + std::to_string(r.sentences_per_language) + " (at most)" : "all")
+    << " sentences per language"
     << (r.plan.empty() ? "" : "; plan " + r.plan) << ".\n\n## Answer\n\n";
   // The strongest first-token heads, pooled over languages.
   std::vector<std::pair<double, std::string>> heads;
