@@ -53,7 +53,8 @@ int ffn_unit_axis(const std::string& canonical) {
 
 NeuronRanking::NeuronRanking(const std::string& path, std::vector<std::string> langs) : path_(path) {
   const json j = read_json_file(path);
-  if (!j.is_object() || j.value("kind", "") != "langquant.neurons")
+  // value("kind", "") would throw a raw type_error on a non-string kind: test the type first.
+  if (!j.is_object() || !j.contains("kind") || !j["kind"].is_string() || j["kind"] != "langquant.neurons")
     fail(path, "not a result of `langquant neurons` (kind langquant.neurons)");
   check_schema_version(j, path, "neurons", 1);
   n_layer_ = positive_int(path, j, "n_layer");

@@ -394,6 +394,16 @@ def seeds_plan():
     put("plan", "json", b"\x02" + json.dumps(js).encode())
 
 
+def seeds_neurons():
+    """`langquant neurons` output: 2 layers x 3 units, two languages, one unit never active."""
+    j = {"schema_version": 1, "kind": "langquant.neurons", "n_layer": 2, "n_ff": 3, "threshold": 0.5,
+         "languages": [{"lang": "ar", "rows": 4, "probability": [[0.9, 0.0, 0.25], [0.5, 0.75, 0.0]]},
+                       {"lang": "en", "rows": 4, "probability": [[0.1, 0.0, 0.25], [0.5, 0.0, 1.0]]}],
+         "lape": [[0.325, None, 0.693], [0.693, 0.0, 0.0]]}
+    for i in range(3):
+        put("neurons", f"neurons_{i}", bytes([i]) + json.dumps(j).encode())
+
+
 def seeds_experiment():
     text = (ROOT / "src/experiments/recipes.cpp").read_text("utf-8")
     recipes = re.findall(r'R"\((.*?)\)"', text, re.S)
@@ -463,6 +473,7 @@ def main():
     seeds_encode()
     seeds_plan()
     seeds_experiment()
+    seeds_neurons()
     seeds_corpus()
     seeds_sweep_store(a.sweep_db)
     for d in sorted(OUT.iterdir()):
