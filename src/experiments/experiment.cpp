@@ -128,7 +128,10 @@ struct Generator {
       if (item.is_string()) spec = item.get<std::string>();
       else if (item.is_object() && item.contains("plan") && item["plan"].is_string()) {
         spec = item["plan"].get<std::string>();
-        if (item.contains("name")) name = item["name"].get<std::string>();
+        if (item.contains("name")) {
+          if (!item["name"].is_string()) r.bad("'name' of a plan must be a string");
+          name = item["name"].get<std::string>();
+        }
         if (item.contains("tags")) {
           if (!item["tags"].is_object()) r.bad("'tags' of a plan must be a table");
           for (const auto& [k, x] : item["tags"].items()) tags[k] = x;
