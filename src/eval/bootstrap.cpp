@@ -25,6 +25,17 @@ Estimate percentile_interval(double point, std::vector<double> replicates, doubl
   return e;
 }
 
+ResampleCounts resample_counts(uint64_t seed, int replicate, size_t n) {
+  ResampleCounts c(n, replicate < 0 ? 1u : 0u);
+  if (replicate < 0 || n == 0) return c;
+  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(replicate),
+                    static_cast<uint32_t>(n)};
+  std::mt19937_64 rng(seq);
+  std::uniform_int_distribution<size_t> pick(0, n - 1);
+  for (size_t i = 0; i < n; ++i) ++c[pick(rng)];
+  return c;
+}
+
 Estimate bootstrap(size_t n_units, const BootstrapOptions& opt,
                    const std::function<double(const ResampleCounts&)>& stat) {
   Estimate e;

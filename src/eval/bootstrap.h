@@ -21,6 +21,11 @@ struct BootstrapOptions {
 // counts[i] = how many times unit i is drawn in one replicate.
 using ResampleCounts = std::vector<uint32_t>;
 
+// Counts of replicate `replicate` over n units (replicate -1: every unit once). Deterministic
+// in (seed, replicate, n) alone, so every plan, and every language of the same size, measured
+// in replicate r sees the same draw: what compare_plans and eval/paired.h pair on.
+ResampleCounts resample_counts(uint64_t seed, int replicate, size_t n);
+
 // The percentile interval of bootstrap replicates around `point` (non-finite replicates are
 // dropped; linear interpolation between order statistics).
 Estimate percentile_interval(double point, std::vector<double> replicates, double confidence);

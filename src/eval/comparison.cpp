@@ -16,19 +16,6 @@ struct Totals {
   std::vector<double> nll, kl, top1;
 };
 
-// Resample counts for n units in replicate r (r = -1: every unit once). Deterministic in
-// (seed, r, n), so languages of equal size share draws (see the header).
-std::vector<uint32_t> draw(uint64_t seed, int r, size_t n) {
-  std::vector<uint32_t> c(n, r < 0 ? 1u : 0u);
-  if (r < 0 || n == 0) return c;
-  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(r),
-                    static_cast<uint32_t>(n)};
-  std::mt19937_64 rng(seq);
-  std::uniform_int_distribution<size_t> pick(0, n - 1);
-  for (size_t i = 0; i < n; ++i) ++c[pick(rng)];
-  return c;
-}
-
 Totals totals(const LanguageScores& l, const std::vector<uint32_t>& c, size_t S) {
   Totals t;
   t.nll.assign(S, 0);
@@ -87,7 +74,7 @@ Comparison compare_plans(const std::vector<LanguageScores>& langs, const std::ve
   std::vector<std::vector<Totals>> reps(L);
   for (size_t l = 0; l < L; ++l) {
     const size_t n = langs[l].tokens.size();
-    for (int r = -1; r < B; ++r) reps[l].push_back(totals(langs[l], draw(opt.bootstrap.seed, r, n), S));
+    for (int r = -1; r < B; ++r) reps[l].push_back(totals(langs[l], resample_counts(opt.bootstrap.seed, r, n), S));
   }
   const double ln2 = std::log(2.0);
   auto degradation = [&](const Totals& t, size_t s) { return std::exp((t.nll[s] - t.nll[0]) / t.tokens) - 1; };
