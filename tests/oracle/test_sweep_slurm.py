@@ -163,14 +163,19 @@ def cluster():
 def done_count(db):
     if not db.exists():
         return 0
+    # Read-write on purpose: a task killed inside a transaction leaves a hot rollback journal,
+    # which a read-only connection cannot roll back ("attempt to write a readonly database");
+    # this connection rolls it back as langquant's resume does. While the task lives it holds
+    # the lock, so the journal is never hot and this is a plain reader.
+    con = sqlite3.connect(db, timeout=30)
     try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-        try:
-            return con.execute("SELECT count(*) FROM done").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.OperationalError:  # not yet initialized
-        return 0
+        return con.execute("SELECT count(*) FROM done").fetchone()[0]
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):  # the task has not created its store yet
+            return 0
+        raise
+    finally:
+        con.close()
 
 
 def share_size(db):
