@@ -146,18 +146,25 @@ Comparison compare_plans(const std::vector<LanguageScores>& langs, const std::ve
           for (size_t l : idx) sum += f(reps[l][r + 1], ref >= 0 ? reps[ref][r + 1] : reps[l][r + 1]);
           (r < 0 ? x.point : x.reps.emplace_back()) = sum / static_cast<double>(idx.size());
         }
-        return x.estimate(conf);
+        return x;
       };
       PlanGroupRow g;
       g.plan = plan_names[s];
       g.group = name;
-      g.delta_bpb = group_sample([&](const Totals& t, const Totals&) { return delta_bpb(t, s); });
-      g.kl = group_sample([&](const Totals& t, const Totals&) { return t.kl[s] / t.tokens; });
+      auto keep = [&](const Samples& x, std::vector<double>& replicates) {
+        replicates = x.reps;
+        return x.estimate(conf);
+      };
+      g.delta_bpb = keep(group_sample([&](const Totals& t, const Totals&) { return delta_bpb(t, s); }),
+                         g.replicates.delta_bpb);
+      g.kl = keep(group_sample([&](const Totals& t, const Totals&) { return t.kl[s] / t.tokens; }), g.replicates.kl);
       if (ref >= 0) {
         g.lr_disparity = RatioEstimate{
-            group_sample([&](const Totals& t, const Totals& rt) { return degradation(t, s) / degradation(rt, s); }),
+            keep(group_sample([&](const Totals& t, const Totals& rt) { return degradation(t, s) / degradation(rt, s); }),
+                 g.replicates.lr_disparity),
             deg_ref_zero};
-        g.delta_bpb_gap = group_sample([&](const Totals& t, const Totals& rt) { return delta_bpb(t, s) - delta_bpb(rt, s); });
+        g.delta_bpb_gap = keep(group_sample([&](const Totals& t, const Totals& rt) { return delta_bpb(t, s) - delta_bpb(rt, s); }),
+                               g.replicates.delta_bpb_gap);
       }
       out.group_rows.push_back(std::move(g));
     }

@@ -46,6 +46,12 @@ struct PlanGroupRow {
   Estimate delta_bpb;                          // mean delta_bpb over the group
   Estimate delta_bpb_gap;                      // group mean delta_bpb - reference delta_bpb
   Estimate kl;                                 // mean KL over the group's languages
+  // Each quantity's value in bootstrap replicate r (index r; empty with no replicates). Every
+  // plan's replicate r is measured on the same resample, so differences, ranks and synergies of
+  // plans taken replicate by replicate give paired intervals (eval/paired.h).
+  struct Replicates {
+    std::vector<double> lr_disparity, delta_bpb, delta_bpb_gap, kl;
+  } replicates;
 };
 
 struct ComparisonOptions {

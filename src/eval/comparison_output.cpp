@@ -2,6 +2,8 @@
 
 #include "eval/estimate_json.h"
 
+#include "core/schema_version.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -34,6 +36,13 @@ std::string with_ci(const Estimate& e, const char* f = "%.3g") {
   if (!std::isfinite(e.value)) return "n/a";
   if (!std::isfinite(e.lo) || !std::isfinite(e.hi)) return fmt(e.value, f);  // no replicates: no interval
   return fmt(e.value, f) + " [" + fmt(e.lo, f) + ", " + fmt(e.hi, f) + "]";
+}
+
+// NaN and infinities (a degradation ratio over a reference that did not degrade) as null.
+nlohmann::json finite_or_null(const std::vector<double>& v) {
+  nlohmann::json a = nlohmann::json::array();
+  for (double x : v) a.push_back(std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr));
+  return a;
 }
 
 std::string ratio_text(const RatioEstimate& r) { return r.unstable ? "unstable" : with_ci(r.e) + "x"; }
@@ -77,8 +86,22 @@ nlohmann::json comparison_json(const ComparisonReport& r) {
     put_estimate(x, "delta_bpb", g.delta_bpb);
     put_estimate(x, "delta_bpb_gap", g.delta_bpb_gap);
     put_estimate(x, "kl", g.kl);
+    if (r.replicates > 0) {
+      nlohmann::json reps = {{"delta_bpb", finite_or_null(g.replicates.delta_bpb)},
+                             {"delta_bpb_gap", finite_or_null(g.replicates.delta_bpb_gap)},
+                             {"kl", finite_or_null(g.replicates.kl)}};
+      if (g.lr_disparity) reps["lr_disparity"] = finite_or_null(g.replicates.lr_disparity);
+      x["replicates"] = std::move(reps);
+    }
     j["groups"].push_back(std::move(x));
   }
+  if (r.replicates > 0)
+    j["bootstrap"] = {{"replicates", r.replicates},
+                      {"seed", r.seed},
+                      {"paired", "replicate r of every plan and language is measured on the same resample of units "
+                                 "(the same draw for languages of equal size), so group replicates of two plans "
+                                 "differenced, ranked or summed replicate by replicate give paired intervals"}};
+  stamp_schema_version(j, kComparisonSchemaVersion);
   return j;
 }
 

@@ -10,6 +10,10 @@
 
 namespace lq {
 
+// Version 2 added "bootstrap" (replicates, seed) and, per group row, "replicates": the group's
+// value in every bootstrap replicate, for paired intervals between plans.
+inline constexpr int kComparisonSchemaVersion = 2;
+
 struct PlanInfo {
   std::string name, description;  // description: the plan in one-line form
   double overhead = 0;            // share of parameters kept above base
@@ -22,6 +26,7 @@ struct ComparisonReport {
   int64_t n_ctx = 0;
   bool bos = false;
   int replicates = 0;
+  uint64_t seed = 0;  // the bootstrap's seed: replicates of files with equal seeds and units pair
   // Sentences cut to the context (only their first n_ctx tokens were scored). Written only
   // when not 0, as "truncated_units" and a Markdown line, so that outputs without any cut keep
   // their bytes.

@@ -83,6 +83,7 @@ SweepExport export_sweep(SweepStore& store, const ExportOptions& opt) {
   rep.n_ctx = sc.at("n_ctx").get<int64_t>();
   rep.bos = sc.at("bos").get<bool>();
   rep.replicates = opt.bootstrap.replicates;
+  rep.seed = opt.bootstrap.seed;
   PlanInfo fp;
   fp.name = "full-precision";
   fp.description = "checkpoint as stored";
@@ -122,7 +123,8 @@ SweepExport export_sweep(SweepStore& store, const ExportOptions& opt) {
       }
       ComparisonReport br = rep;
       br.comparison = compare_plans(collect(st, by_set, keep), names, co);
-      const json bj = comparison_json(br);
+      json bj = comparison_json(br);
+      for (auto& g : bj["groups"]) g.erase("replicates");  // paired work reads the whole sweep's
       list.push_back({{"bucket", kNames[b]}, {"bytes", bytes}, {"rows", bj["rows"]}, {"groups", bj["groups"]}});
     }
     sweep["buckets"] = list;

@@ -131,6 +131,7 @@ EvalResult run_eval(const EvalSpec& s, const JobProgress& progress) {
     rep.n_ctx = units.n_ctx;
     rep.bos = units.bos;
     rep.replicates = s.scoring.bootstrap;
+    rep.seed = co.bootstrap.seed;
     rep.truncated = units.truncated;
     rep.plans = infos;
     rep.comparison = compare_plans(scores, names, co);

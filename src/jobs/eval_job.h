@@ -29,7 +29,7 @@ struct EvalSpec {
 };
 
 struct EvalResult {
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;  // 2: comparisons keep group replicates
   std::optional<EvalResults> single;         // no plans
   std::optional<ComparisonReport> comparison;  // with plans
   // The forward work done: block evaluations run, and what every set alone would have run (plans
@@ -37,7 +37,7 @@ struct EvalResult {
   EngineOptions::Work work;
   int64_t n_layer = 0;
 
-  nlohmann::json to_json() const;  // schema_version 1 added to eval/results.h's or comparison_output.h's JSON
+  nlohmann::json to_json() const;  // schema_version added to eval/results.h's or comparison_output.h's JSON
   std::string to_markdown() const;
   std::string to_csv() const;      // plans only ("" without)
   // A result file's JSON, its version checked ("eval result"); the layout is eval's.

@@ -131,12 +131,12 @@ TEST(EvalResult, ReaderChecksVersion) {
   const auto dir = std::filesystem::temp_directory_path() / ("lq_jobs_eval_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string newer = (dir / "newer.json").string(), old = (dir / "old.json").string();
-  std::ofstream(newer) << R"({"schema_version": 2, "languages": []})";
+  std::ofstream(newer) << R"({"schema_version": 3, "languages": []})";
   std::ofstream(old) << R"({"languages": []})";
   EXPECT_EQ(error_of([&] { jobs::EvalResult::read_json(newer); }),
-            newer + ": eval result file of schema_version 2; this langquant reads versions 1..1 "
+            newer + ": eval result file of schema_version 3; this langquant reads versions 1..2 "
                     "(written by a newer langquant?)");
   EXPECT_EQ(jobs::EvalResult::read_json(old)["languages"], nlohmann::json::array());
-  EXPECT_NE(error_of([&] { report::load_comparison(newer); }).find("schema_version 2"), std::string::npos);
+  EXPECT_NE(error_of([&] { report::load_comparison(newer); }).find("schema_version 3"), std::string::npos);
   std::filesystem::remove_all(dir);
 }

@@ -434,6 +434,29 @@ def test_intervals_hold_points(result):
     assert n > 5 * len(res["rows"])
 
 
+def test_group_replicates_give_the_group_intervals(result):
+    """Schema 2 keeps each group quantity's bootstrap replicates (for paired comparisons of plans):
+    numpy's percentiles of them are the row's interval, and the identity plan, which changes no
+    logit, is 0 in every replicate (every plan's replicate r is the same resample)."""
+    res, _ = result
+    assert res["schema_version"] == 2
+    assert res["bootstrap"]["replicates"] == 300 and isinstance(res["bootstrap"]["seed"], int)
+    checked = 0
+    for g in res["groups"]:
+        assert set(g["replicates"]) == {"delta_bpb", "delta_bpb_gap", "kl", "lr_disparity"}, g["plan"]
+        for k, reps in g["replicates"].items():
+            assert len(reps) == 300
+            finite = np.array([x for x in reps if x is not None], dtype=float)
+            if g[k] is None or len(finite) == 0:
+                continue
+            lo, hi = np.percentile(finite, [2.5, 97.5])
+            assert (g[f"{k}_lo"], g[f"{k}_hi"]) == pytest.approx((lo, hi), rel=1e-12, abs=1e-15), (g["plan"], k)
+            checked += 1
+        if g["plan"] == "base=fp32":
+            assert all(x == 0 for k in ("delta_bpb", "delta_bpb_gap", "kl") for x in g["replicates"][k])
+    assert checked >= 3 * (len(res["plans"]) - 2)
+
+
 def test_seed_determinism(ckpt, corpus, tmp_path):
     a = run_eval(ckpt, corpus[0], SEED_PLANS, tmp_path / "a.json", "--bootstrap", 200)
     b = run_eval(ckpt, corpus[0], SEED_PLANS, tmp_path / "b.json", "--bootstrap", 200)
