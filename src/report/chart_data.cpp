@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include "analysis/pareto.h"
 #include "core/error.h"
+#include "eval/paired.h"
 
 namespace lq::report {
 
@@ -19,6 +21,11 @@ Value objective_value(const GroupRow& g, Objective o) {
   if (o == Objective::delta_bpb_gap) return g.delta_bpb_gap;
   if (!g.lr_disparity) return Value{};
   return *g.lr_disparity;
+}
+
+const std::vector<double>* objective_replicates(const GroupRow& g, Objective o) {
+  auto it = g.replicates.find(o == Objective::delta_bpb_gap ? "delta_bpb_gap" : "lr_disparity");
+  return it == g.replicates.end() || it->second.empty() ? nullptr : &it->second;
 }
 
 std::string primary_group(const Dataset& d, const std::string& wanted) {
@@ -109,6 +116,65 @@ std::string find_base_plan(const Dataset& d, const std::vector<const PlanEntry*>
   return "";
 }
 
+namespace {
+
+// A plan's objective as eval/paired.h takes it: the point, then every replicate. Empty when the
+// file kept no replicates or one is not finite (percentiles and ranks need numbers).
+std::vector<double> paired_samples(const GroupRow* g, Objective o, double point) {
+  const std::vector<double>* r = g ? objective_replicates(*g, o) : nullptr;
+  if (!r) return {};
+  for (double x : *r)
+    if (!std::isfinite(x)) return {};
+  std::vector<double> v{point};
+  v.insert(v.end(), r->begin(), r->end());
+  return v;
+}
+
+// Rank intervals among the layer plans, and criticality intervals when the base pairs with them.
+// Replicates pair only within one file: another file resampled other units (or other languages).
+void add_paired_intervals(const Dataset& d, const std::string& group, CriticalitySeries& s) {
+  constexpr double kConfidence = 0.95;  // the level every comparison file states in "interval"
+  PlanSamples layers;
+  const std::string& source = d.plan(s.points.front().plan)->source;
+  for (const LayerPoint& p : s.points) {
+    std::vector<double> v = paired_samples(d.group_row(p.plan, group), s.objective, p.objective);
+    if (v.empty() || d.plan(p.plan)->source != source || (!layers.empty() && v.size() != layers[0].size())) {
+      s.interval_note = "No intervals on criticality or rank: the layer plans do not all have finite bootstrap "
+                        "replicates from one file (rerun them as one sweep or eval with --bootstrap).";
+      return;
+    }
+    layers.push_back(std::move(v));
+  }
+  std::vector<size_t> items(layers.size());
+  std::iota(items.begin(), items.end(), 0);
+  // criticality = base - objective with one base per replicate, so the most critical layer is
+  // the one with the lowest objective: rank ascending.
+  const std::vector<Estimate> ranks = PairedReplicates(layers, kConfidence).ranks(items, false);
+  for (size_t i = 0; i < ranks.size(); ++i) s.points[i].rank = {ranks[i].value, ranks[i].lo, ranks[i].hi, false};
+  const PlanEntry* base = d.plan(s.base_plan);
+  std::vector<double> b = paired_samples(d.group_row(s.base_plan, group), s.objective, s.base_objective);
+  if (base->source != source) {
+    s.interval_note = "Criticality has no interval: the base plan \"" + s.base_plan + "\" comes from " + base->source +
+                      ", the layer plans from " + source + ", and replicates of two files do not pair (rerun the base "
+                      "in the same sweep for one); the ranks are paired among the layer plans.";
+    return;
+  }
+  if (b.size() != layers[0].size()) {
+    s.interval_note = "Criticality has no interval: the base plan \"" + s.base_plan + "\" has no finite bootstrap "
+                      "replicates to pair with the layer plans'; the ranks are paired among the layer plans.";
+    return;
+  }
+  layers.insert(layers.begin(), std::move(b));
+  const PairedReplicates paired(std::move(layers), kConfidence);
+  for (size_t i = 0; i < s.points.size(); ++i) {
+    const Estimate e = paired.difference(0, i + 1);
+    s.points[i].criticality_lo = e.lo;
+    s.points[i].criticality_hi = e.hi;
+  }
+}
+
+}  // namespace
+
 CriticalityResult criticality(const Dataset& d, const std::string& group) {
   CriticalityResult out;
   std::map<std::string, std::vector<const PlanEntry*>> by_component;
@@ -171,10 +237,17 @@ CriticalityResult criticality(const Dataset& d, const std::string& group) {
                             "; left out of the criticality chart.");
         continue;
       }
-      s.points.push_back({tagged_layer(*p), p->name, v.value, bv.value - v.value});
+      LayerPoint pt;
+      pt.layer = tagged_layer(*p);
+      pt.plan = p->name;
+      pt.objective = v.value;
+      pt.criticality = bv.value - v.value;
+      s.points.push_back(std::move(pt));
     }
     std::sort(s.points.begin(), s.points.end(), [](const LayerPoint& a, const LayerPoint& b) { return a.layer < b.layer; });
-    if (!s.points.empty()) out.series.push_back(std::move(s));
+    if (s.points.empty()) continue;
+    add_paired_intervals(d, group, s);
+    out.series.push_back(std::move(s));
   }
   return out;
 }

@@ -34,10 +34,15 @@ std::string primary_group(const Dataset& d, const std::string& wanted);
 // {"axis":"layer","layer":N[,"component":C]} (or "axis":"layers" with "layers":[N], as
 // `langquant sweep` does), criticality(N) = objective(base-only plan) -
 // objective(plan protecting N). Positive: protecting layer N helps; negative: anti-critical.
+// Intervals are paired (eval/paired.h): replicate r of the base and of a layer plan are the same
+// resample, so criticality's interval is that of the per-replicate difference, and a layer's
+// rank (1 = most critical) is ranked replicate by replicate among the series' layer plans.
 struct LayerPoint {
   int layer = 0;
   std::string plan;
   double objective = 0, criticality = 0;
+  double criticality_lo = kNaN, criticality_hi = kNaN;  // NaN: no paired replicates with the base
+  Value rank;                                           // NaN: no paired replicates among layer plans
   bool anti_critical() const { return criticality < 0; }
 };
 struct CriticalitySeries {
@@ -47,7 +52,12 @@ struct CriticalitySeries {
   Objective objective = Objective::lr_disparity;
   std::string why;
   std::vector<LayerPoint> points;  // sorted by layer
+  // Why criticality (or rank) has no interval, for the caption; empty when both have one.
+  std::string interval_note;
 };
+
+// The replicates of `o` in a group row, or nullptr when the file kept none.
+const std::vector<double>* objective_replicates(const GroupRow& g, Objective o);
 struct CriticalityResult {
   std::vector<CriticalitySeries> series;
   std::vector<std::string> notes;  // why a chart could not be drawn

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/json_file.h"
 #include "core/schema_version.h"
+#include "eval/comparison_output.h"
 
 namespace lq::report {
 namespace {
@@ -39,6 +40,24 @@ Value estimate(const json& obj, const std::string& key, const std::string& where
     v.unstable = u->get<bool>();
   }
   return v;
+}
+
+// "replicates": {"kl": [..], ...}, each an array of numbers or nulls (NaN).
+std::map<std::string, std::vector<double>> replicates(const json& obj, const std::string& where) {
+  std::map<std::string, std::vector<double>> out;
+  auto it = obj.find("replicates");
+  if (it == obj.end() || it->is_null()) return out;
+  if (!it->is_object()) fail(where, "\"replicates\" is not an object");
+  for (const auto& [key, values] : it->items()) {
+    if (!values.is_array()) fail(where, "\"replicates\".\"" + key + "\" is not an array");
+    auto& v = out[key];
+    v.reserve(values.size());
+    for (const auto& x : values) {
+      if (!x.is_null() && !x.is_number()) fail(where, "\"replicates\".\"" + key + "\" holds a non-number");
+      v.push_back(x.is_null() ? kNaN : x.get<double>());
+    }
+  }
+  return out;
 }
 
 const json& array_at(const json& j, const std::string& key, const std::string& source) {
@@ -145,6 +164,7 @@ Dataset parse_comparison(const json& j, const std::string& source) {
       x.delta_bpb = estimate(r, "delta_bpb", where);
       x.delta_bpb_gap = estimate(r, "delta_bpb_gap", where);
       x.kl = estimate(r, "kl", where);
+      x.replicates = replicates(r, where);
       d.groups.push_back(std::move(x));
     }
   }
@@ -154,7 +174,7 @@ Dataset parse_comparison(const json& j, const std::string& source) {
 
 Dataset load_comparison(const std::string& path) {
   const json j = read_json_file(path);
-  check_schema_version(j, path, "comparison result", 1);  // eval --plan and sweep write version 1
+  check_schema_version(j, path, "comparison result", kComparisonSchemaVersion);
   return parse_comparison(j, path);
 }
 

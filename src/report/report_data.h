@@ -6,6 +6,7 @@
 #pragma once
 #include <cmath>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -38,6 +39,10 @@ struct GroupRow {
   std::string plan, group;
   std::optional<Value> lr_disparity;  // absent when the file has none for this group
   Value delta_bpb, delta_bpb_gap, kl;
+  // Each quantity's bootstrap replicates, keyed by its name ("lr_disparity", "delta_bpb",
+  // "delta_bpb_gap", "kl"; NaN for null), from a schema-2 file; empty from older ones. Rows of
+  // one file pair replicate by replicate (same resamples), rows of two files do not.
+  std::map<std::string, std::vector<double>> replicates;
 };
 
 struct Dataset {

@@ -40,13 +40,17 @@ Table per_language(const Section& s) {
 
 Table criticality_table(const Section& s) {
   Table t{"Per-layer criticality",
-          {"component", "layer", "plan", "objective", "value", "base value", "criticality", "effect"},
-          {false, true, false, false, true, true, true, false},
+          {"component", "layer", "plan", "objective", "value", "base value", "criticality [95% CI]",
+           "rank [95% CI]", "effect"},
+          {false, true, false, false, true, true, true, true, false},
           {}};
+  // Intervals are paired bootstrap intervals (chart_data.h); a cell without one shows the point.
   for (const auto& ser : s.criticality.series)
     for (const auto& p : ser.points)
       t.rows.push_back({ser.component, std::to_string(p.layer), p.plan, objective_label(ser.objective),
-                        fmt(p.objective, "%.4g"), fmt(ser.base_objective, "%.4g"), fmt(p.criticality, "%.4g"),
+                        fmt(p.objective, "%.4g"), fmt(ser.base_objective, "%.4g"),
+                        with_ci(Value{p.criticality, p.criticality_lo, p.criticality_hi, false}, 1, "%.4g"),
+                        with_ci(p.rank),
                         p.anti_critical() ? "anti-critical" : "critical"});
   return t;
 }

@@ -127,17 +127,29 @@ Chart criticality_chart(const Dataset& d, const CriticalitySeries& ser) {
   for (const auto& p : ser.points) {
     const std::string kind = p.anti_critical() ? "anti-critical" : "critical";
     anti += p.anti_critical();
-    values.push_back({{"layer", "L" + std::to_string(p.layer)}, {"crit", p.criticality}, {"kind", kind}, {"plan", p.plan}});
+    json v = {{"layer", "L" + std::to_string(p.layer)}, {"crit", p.criticality}, {"kind", kind}, {"plan", p.plan}};
+    if (std::isfinite(p.criticality_lo) && std::isfinite(p.criticality_hi)) {
+      v["lo"] = p.criticality_lo;
+      v["hi"] = p.criticality_hi;
+    }
+    if (p.rank.has_interval()) {  // for the tooltip and programs reading the spec
+      v["rank"] = p.rank.value;
+      v["rank_lo"] = p.rank.lo;
+      v["rank_hi"] = p.rank.hi;
+    }
+    values.push_back(std::move(v));
     layers.push_back("L" + std::to_string(p.layer));
     ++c.points;
   }
   json s = base_spec(c.title, std::clamp<int>(40 * static_cast<int>(ser.points.size()), 360, 1100), 260);
   s["data"] = json::array({{{"name", "layers"}, {"values", values}},
                            {{"name", "anti"}, {"source", "layers"},
-                            {"transform", json::array({{{"type", "filter"}, {"expr", "datum.kind === 'anti-critical'"}}})}}});
+                            {"transform", json::array({{{"type", "filter"}, {"expr", "datum.kind === 'anti-critical'"}}})}},
+                           {{"name", "ci"}, {"source", "layers"},
+                            {"transform", json::array({{{"type", "filter"}, {"expr", "isValid(datum.lo)"}}})}}});
   s["scales"] = json::array(
       {{{"name", "x"}, {"type", "band"}, {"domain", layers}, {"range", "width"}, {"padding", 0.2}},
-       {{"name", "y"}, {"type", "linear"}, {"domain", {{"data", "layers"}, {"field", "crit"}}}, {"range", "height"},
+       {{"name", "y"}, {"type", "linear"}, {"domain", {{"data", "layers"}, {"fields", {"crit", "lo", "hi"}}}}, {"range", "height"},
         {"nice", true}, {"zero", true}},
        {{"name", "color"}, {"type", "ordinal"}, {"domain", {"critical", "anti-critical"}},
         {"range", {"#4c78a8", "#e45756"}}}});
@@ -151,6 +163,11 @@ Chart criticality_chart(const Dataset& d, const CriticalitySeries& ser) {
                                {"y", field("y", "crit")}, {"y2", {{"scale", "y"}, {"value", 0}}},
                                {"fill", field("color", "kind")}}}}}},
        hline(0),
+       // The paired 95% interval of each criticality, a vertical rule through the bar's middle.
+       {{"type", "rule"}, {"name", "lq-ci"}, {"from", {{"data", "ci"}}},
+        {"encode", {{"enter", {{"x", {{"scale", "x"}, {"field", "layer"}, {"band", 0.5}}}, {"y", field("y", "lo")},
+                               {"y2", field("y", "hi")}, {"stroke", {{"value", "#222222"}}},
+                               {"strokeWidth", {{"value", 1.5}}}}}}}},
        // Anti-critical bars also say so in words, below the bar, for readers without colour.
        {{"type", "text"}, {"name", "lq-anti-label"}, {"from", {{"data", "anti"}}},
         {"encode", {{"enter", {{"x", {{"scale", "x"}, {"field", "layer"}, {"band", 0.5}}}, {"y", field("y", "crit")},
@@ -160,8 +177,12 @@ Chart criticality_chart(const Dataset& d, const CriticalitySeries& ser) {
   c.caption = c.title + ": bar = " + objective_label(ser.objective) + " of the base-only plan \"" + ser.base_plan +
               "\" minus that of the plan protecting the layer; above 0 the layer is critical, below 0 (red, 'anti') "
               "protecting it makes the gap worse (" + std::to_string(anti) + " anti-critical). " + ser.why +
-              " No interval: the difference of two plans needs their paired bootstrap replicates, which the input "
-              "does not hold; each plan's own interval is in the table. " + context_caption(d);
+              " " +
+              (ser.interval_note.empty()
+                   ? std::string("Black rules: paired 95% bootstrap intervals of the difference (replicate r of both "
+                                 "plans is the same resample of units).")
+                   : ser.interval_note) +
+              " " + context_caption(d);
   c.spec = std::move(s);
   return c;
 }

@@ -170,6 +170,55 @@ def test_criticality_matches_independent_computation(work):
     assert ("LR disparity" if key == "lr_disparity" else "delta_bpb gap") in caption
     assert "sentence mode" in caption and str(work / "sample") in caption and str(work / "model") in caption
     assert "bootstrap" in caption
+    # The base comes from extra.json, the layer plans from sweep.json: their replicates resample
+    # different draws, so criticality gets no interval, and the caption says why.
+    assert all("lo" not in v for v in got)
+    assert "replicates of two files do not pair" in caption
+    # Ranks (1 = most critical) are paired among the layer plans of sweep.json.
+    check_ranks(got, {g["plan"]: g for g in groups if g["group"] == "lr"}, key)
+
+
+def paired_reps(group_row, key):
+    """A group row's point then replicates of `key` (schema 2's "replicates")."""
+    return np.array([group_row[key]] + group_row["replicates"][key], dtype=float)
+
+
+def check_ranks(got, by_plan, key):
+    """Rank of each layer plan's objective, ascending, ties averaged, per replicate (scipy), with
+    numpy's linear-interpolation percentiles as the interval."""
+    samples = np.stack([paired_reps(by_plan[v["plan"]], key) for v in got])  # [plan, 1 + replicate]
+    ranks = scipy.stats.rankdata(samples, method="average", axis=0)
+    for i, v in enumerate(got):
+        lo, hi = np.percentile(ranks[i, 1:], [2.5, 97.5])
+        assert (v["rank"], v["rank_lo"], v["rank_hi"]) == pytest.approx((ranks[i, 0], lo, hi), rel=1e-12)
+
+
+def test_criticality_intervals_are_paired_within_one_file(work, tmp_path):
+    """A sweep holding its base plan: criticality's interval is the percentile interval of the
+    per-replicate difference base - plan, recomputed here from the file's replicates."""
+    common = ["--model", work / "model", "--corpus", work / "sample", "--bootstrap", 200, "--threads", 2, "--quiet"]
+    run_lq("eval", *common, "--plan", "base=int4", *sum((["--plan", p] for p in LAYER_PLANS), []),
+           "--out", tmp_path / "paired.json")
+    j = json.loads((tmp_path / "paired.json").read_text())
+    assert j["schema_version"] == 2 and j["bootstrap"]["replicates"] == 200
+    for p in j["plans"][2:]:
+        n = int(re.search(r"layers=(\d+)", p["plan"]).group(1))
+        p["tags"] = {"axis": "layers", "mode": "single", "layers": [n], "layer": n, "component": ""}
+    (tmp_path / "paired.json").write_text(json.dumps(j))
+    run_lq("report", tmp_path / "paired.json", "--html", tmp_path / "r.html", "--md", tmp_path / "r.md")
+    base = j["plans"][1]["name"]
+    by = {g["plan"]: g for g in j["groups"] if g["group"] == "lr"}
+    key, _ = objective(j["groups"], [p["name"] for p in j["plans"][1:]])
+    got = data_values(specs_of((tmp_path / "r.html").read_text())["s0-criticality-0"], "layers")
+    assert len(got) == N_LAYER
+    for v in got:
+        d = paired_reps(by[base], key) - paired_reps(by[v["plan"]], key)
+        assert len(d) == 201 and np.isfinite(d).all()
+        lo, hi = np.percentile(d[1:], [2.5, 97.5])
+        assert (v["crit"], v["lo"], v["hi"]) == pytest.approx((d[0], lo, hi), rel=1e-12, abs=1e-15)
+    check_ranks(got, by, key)
+    md = (tmp_path / "r.md").read_text()
+    assert "criticality [95% CI]" in md and "rank [95% CI]" in md
 
 
 def test_pareto_front_is_the_undominated_set(work):
@@ -344,6 +393,8 @@ def test_every_chart_renders_one_mark_per_point(work, dom):
         if kind == "criticality":
             anti = [v for v in data_values(specs[fid], "layers") if v["crit"] < 0]
             assert parser.counts.get((fid, "lq-anti-label"), 0) == len(anti)
+            ci = [v for v in data_values(specs[fid], "layers") if "lo" in v]
+            assert parser.counts.get((fid, "lq-ci"), 0) == len(ci)
     # Every chart has a title drawn in the SVG and axis titles.
     assert dom.count('class="mark-text role-title-text') >= len(figs)
     assert dom.count('role-axis-title') >= 2 * len(figs)

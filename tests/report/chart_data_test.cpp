@@ -36,6 +36,68 @@ TEST(ReportCriticality, IsTheBaseObjectiveMinusTheLayerPlans) {
   EXPECT_DOUBLE_EQ(s.points[2].criticality, 0.5);
 }
 
+// Gives a plan's group row bootstrap replicates of its LR disparity, as a schema-2 file does.
+void set_replicates(nlohmann::json& j, const std::string& plan, const std::vector<double>& reps) {
+  for (auto& g : j["groups"])
+    if (g["plan"] == plan) g["replicates"] = {{"lr_disparity", reps}};
+}
+
+nlohmann::json paired_sweep() {
+  nlohmann::json j = comparison({{"int4", 0, kBase, 10, 0.5}, {"L0", 0.08, layer_tag(0), 4, 0.2},
+                                 {"L1", 0.08, layer_tag(1), 12, 0.6}});
+  set_replicates(j, "int4", {10, 11, 9, 10.5, 9.5});
+  set_replicates(j, "L0", {4, 5, 3, 4, 4.5});
+  set_replicates(j, "L1", {12, 12, 2, 12, 12});  // replicate 2: L1 beats L0
+  return j;
+}
+
+TEST(ReportCriticality, PairsTheBaseAndLayerReplicatesOfOneFile) {
+  const auto s = criticality(parse_comparison(paired_sweep(), "r.json"), "lr").series.at(0);
+  EXPECT_TRUE(s.interval_note.empty()) << s.interval_note;
+  // base - L0 per replicate: 6 6 6 6.5 5, sorted 5 6 6 6 6.5. The 2.5% and 97.5% points of 5
+  // values sit at positions 0.1 and 3.9 (linear interpolation).
+  EXPECT_DOUBLE_EQ(s.points[0].criticality, 6);
+  EXPECT_DOUBLE_EQ(s.points[0].criticality_lo, 0.9 * 5 + 0.1 * 6);
+  EXPECT_DOUBLE_EQ(s.points[0].criticality_hi, 0.1 * 6 + 0.9 * 6.5);
+  // base - L1: -2 -1 7 -1.5 -2.5, sorted -2.5 -2 -1.5 -1 7.
+  EXPECT_DOUBLE_EQ(s.points[1].criticality_lo, 0.9 * -2.5 + 0.1 * -2);
+  EXPECT_DOUBLE_EQ(s.points[1].criticality_hi, 0.1 * -1 + 0.9 * 7);
+  // Ranks (1 = most critical = lowest disparity): L0 is 1 in every replicate but the third.
+  EXPECT_EQ(s.points[0].rank.value, 1);
+  EXPECT_DOUBLE_EQ(s.points[0].rank.lo, 1);
+  EXPECT_DOUBLE_EQ(s.points[0].rank.hi, 0.1 * 1 + 0.9 * 2);
+  EXPECT_EQ(s.points[1].rank.value, 2);
+  EXPECT_DOUBLE_EQ(s.points[1].rank.lo, 0.9 * 1 + 0.1 * 2);
+  EXPECT_DOUBLE_EQ(s.points[1].rank.hi, 2);
+}
+
+TEST(ReportCriticality, HasNoIntervalAgainstABaseFromAnotherFile) {
+  nlohmann::json layers = paired_sweep();
+  nlohmann::json base = comparison({{"int4", 0, kBase, 10, 0.5}});
+  set_replicates(base, "int4", {10, 11, 9, 10.5, 9.5});
+  layers["plans"].erase(1);  // int4, which base.json holds
+  layers["groups"].erase(0);
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : layers["rows"])
+    if (r["plan"] != "int4") rows.push_back(r);
+  layers["rows"] = rows;
+  const auto merged = merge_datasets({parse_comparison(layers, "layers.json"), parse_comparison(base, "base.json")});
+  const auto s = criticality(merged.at(0), "lr").series.at(0);
+  EXPECT_EQ(s.base_plan, "int4");
+  EXPECT_TRUE(std::isnan(s.points[0].criticality_lo));
+  EXPECT_NE(s.interval_note.find("base.json"), std::string::npos) << s.interval_note;
+  EXPECT_DOUBLE_EQ(s.points[1].rank.lo, 0.9 * 1 + 0.1 * 2);  // still paired among the layer plans
+}
+
+TEST(ReportCriticality, HasNoIntervalWithoutReplicates) {
+  nlohmann::json j = paired_sweep();
+  for (auto& g : j["groups"])
+    if (g["plan"] == "L1") g.erase("replicates");
+  const auto s = criticality(parse_comparison(j, "r.json"), "lr").series.at(0);
+  EXPECT_TRUE(std::isnan(s.points[0].criticality_lo) && std::isnan(s.points[0].rank.value));
+  EXPECT_FALSE(s.interval_note.empty());
+}
+
 TEST(ReportCriticality, FallsBackToTheDeltaBpbGapWhenAnyDisparityIsUnstable) {
   const Dataset d = parse_comparison(comparison({{"int4", 0, kBase, 10, 0.5},
                                                  {"L0", 0.08, layer_tag(0), NAN, 0.2},
