@@ -68,6 +68,8 @@ std::string tag_string(const nlohmann::json& tags, const char* key) {
 
 }  // namespace
 
+std::string plan_tag(const PlanEntry& p, const char* key) { return tag_string(p.tags, key); }
+
 int tagged_layer(const PlanEntry& p) {
   const std::string axis = tag_string(p.tags, "axis");
   if (axis != "layer" && axis != "layers") return -1;
@@ -116,11 +118,7 @@ std::string find_base_plan(const Dataset& d, const std::vector<const PlanEntry*>
   return "";
 }
 
-namespace {
-
-// A plan's objective as eval/paired.h takes it: the point, then every replicate. Empty when the
-// file kept no replicates or one is not finite (percentiles and ranks need numbers).
-std::vector<double> paired_samples(const GroupRow* g, Objective o, double point) {
+std::vector<double> objective_samples(const GroupRow* g, Objective o, double point) {
   const std::vector<double>* r = g ? objective_replicates(*g, o) : nullptr;
   if (!r) return {};
   for (double x : *r)
@@ -130,6 +128,8 @@ std::vector<double> paired_samples(const GroupRow* g, Objective o, double point)
   return v;
 }
 
+namespace {
+
 // Rank intervals among the layer plans, and criticality intervals when the base pairs with them.
 // Replicates pair only within one file: another file resampled other units (or other languages).
 void add_paired_intervals(const Dataset& d, const std::string& group, CriticalitySeries& s) {
@@ -137,7 +137,7 @@ void add_paired_intervals(const Dataset& d, const std::string& group, Criticalit
   PlanSamples layers;
   const std::string& source = d.plan(s.points.front().plan)->source;
   for (const LayerPoint& p : s.points) {
-    std::vector<double> v = paired_samples(d.group_row(p.plan, group), s.objective, p.objective);
+    std::vector<double> v = objective_samples(d.group_row(p.plan, group), s.objective, p.objective);
     if (v.empty() || d.plan(p.plan)->source != source || (!layers.empty() && v.size() != layers[0].size())) {
       s.interval_note = "No intervals on criticality or rank: the layer plans do not all have finite bootstrap "
                         "replicates from one file (rerun them as one sweep or eval with --bootstrap).";
@@ -152,7 +152,7 @@ void add_paired_intervals(const Dataset& d, const std::string& group, Criticalit
   const std::vector<Estimate> ranks = PairedReplicates(layers, kConfidence).ranks(items, false);
   for (size_t i = 0; i < ranks.size(); ++i) s.points[i].rank = {ranks[i].value, ranks[i].lo, ranks[i].hi, false};
   const PlanEntry* base = d.plan(s.base_plan);
-  std::vector<double> b = paired_samples(d.group_row(s.base_plan, group), s.objective, s.base_objective);
+  std::vector<double> b = objective_samples(d.group_row(s.base_plan, group), s.objective, s.base_objective);
   if (base->source != source) {
     s.interval_note = "Criticality has no interval: the base plan \"" + s.base_plan + "\" comes from " + base->source +
                       ", the layer plans from " + source + ", and replicates of two files do not pair (rerun the base "

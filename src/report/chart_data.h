@@ -58,6 +58,12 @@ struct CriticalitySeries {
 
 // The replicates of `o` in a group row, or nullptr when the file kept none.
 const std::vector<double>* objective_replicates(const GroupRow& g, Objective o);
+// The objective as eval/paired.h takes it: `point`, then every replicate. Empty when the row is
+// missing, kept no replicates, or one is not finite (percentiles and ranks need numbers).
+std::vector<double> objective_samples(const GroupRow* g, Objective o, double point);
+
+// A string tag of a plan ("" when absent or not a string).
+std::string plan_tag(const PlanEntry& p, const char* key);
 struct CriticalityResult {
   std::vector<CriticalitySeries> series;
   std::vector<std::string> notes;  // why a chart could not be drawn

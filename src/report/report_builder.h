@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "report/chart_data.h"
+#include "report/plan_contrasts.h"
 #include "report/report_data.h"
 #include "report/vega_specs.h"
 
@@ -24,6 +25,7 @@ struct Section {
   std::vector<std::string> plans;  // non-FP plans, in input order
   std::vector<Chart> charts;
   CriticalityResult criticality;
+  PlanContrasts contrasts;
   ParetoData pareto;
   std::vector<StatCorrelation> correlations;
   std::vector<std::string> notes;

@@ -55,6 +55,31 @@ Table criticality_table(const Section& s) {
   return t;
 }
 
+Table contrast_table(const Section& s) {
+  const PlanContrasts& c = s.contrasts;
+  const char* unit = c.objective == Objective::lr_disparity ? "x" : "";
+  Table t{"Each plan against \"" + c.base_plan + "\" (paired, " + objective_label(c.objective) + ")",
+          {"plan", objective_label(c.objective), "improvement over " + c.base_plan + " [95% CI]", "verdict"},
+          {false, true, true, false},
+          {}};
+  for (const auto& x : c.contrasts)
+    t.rows.push_back({x.plan, with_ci(x.objective, 1, "%.4g", unit), with_ci(x.improvement, 1, "%.4g"), x.verdict()});
+  return t;
+}
+
+Table synergy_table(const Section& s) {
+  Table t{"Synergy of protected parts (criticality of the whole minus the sum of its parts', paired)",
+          {"whole", "parts", "synergy [95% CI]"},
+          {false, false, true},
+          {}};
+  for (const auto& x : s.contrasts.synergies) {
+    std::string parts;
+    for (const auto& p : x.parts) parts += (parts.empty() ? "" : " + ") + p;
+    t.rows.push_back({x.whole, parts, with_ci(x.synergy, 1, "%.4g")});
+  }
+  return t;
+}
+
 Table pareto_table(const Section& s) {
   Table t{"Pareto frontier: overhead vs " + objective_label(s.pareto.objective),
           {"plan", "overhead", objective_label(s.pareto.objective), "on frontier"},
@@ -87,6 +112,8 @@ Table correlation_table(const Section& s) {
 std::vector<Table> section_tables(const Section& s) {
   std::vector<Table> out = {strategies(s), per_language(s)};
   if (!s.criticality.series.empty()) out.push_back(criticality_table(s));
+  if (!s.contrasts.contrasts.empty()) out.push_back(contrast_table(s));
+  if (!s.contrasts.synergies.empty()) out.push_back(synergy_table(s));
   if (!s.pareto.points.empty()) out.push_back(pareto_table(s));
   if (!s.correlations.empty()) out.push_back(correlation_table(s));
   return out;

@@ -198,12 +198,14 @@ def test_criticality_intervals_are_paired_within_one_file(work, tmp_path):
     per-replicate difference base - plan, recomputed here from the file's replicates."""
     common = ["--model", work / "model", "--corpus", work / "sample", "--bootstrap", 200, "--threads", 2, "--quiet"]
     run_lq("eval", *common, "--plan", "base=int4", *sum((["--plan", p] for p in LAYER_PLANS), []),
-           "--out", tmp_path / "paired.json")
+           "--plan", "base=int4; keep fp16 layers=0,1", "--out", tmp_path / "paired.json")
     j = json.loads((tmp_path / "paired.json").read_text())
     assert j["schema_version"] == 2 and j["bootstrap"]["replicates"] == 200
     for p in j["plans"][2:]:
-        n = int(re.search(r"layers=(\d+)", p["plan"]).group(1))
-        p["tags"] = {"axis": "layers", "mode": "single", "layers": [n], "layer": n, "component": ""}
+        ls = [int(x) for x in re.search(r"layers=([\d,]+)", p["plan"]).group(1).split(",")]
+        p["tags"] = {"axis": "layers", "mode": "single" if len(ls) == 1 else "pairs", "layers": ls, "component": ""}
+        if len(ls) == 1:
+            p["tags"]["layer"] = ls[0]
     (tmp_path / "paired.json").write_text(json.dumps(j))
     run_lq("report", tmp_path / "paired.json", "--html", tmp_path / "r.html", "--md", tmp_path / "r.md")
     base = j["plans"][1]["name"]
@@ -219,6 +221,23 @@ def test_criticality_intervals_are_paired_within_one_file(work, tmp_path):
     check_ranks(got, by, key)
     md = (tmp_path / "r.md").read_text()
     assert "criticality [95% CI]" in md and "rank [95% CI]" in md
+    # Every plan against the base, and the pair's synergy: the Markdown's numbers (%.4g) are the
+    # contrasts taken replicate by replicate, recomputed here.
+    g4 = lambda x: "%.4g" % x  # noqa: E731
+    ci = lambda d: f"{g4(d[0])} [{g4(np.percentile(d[1:], 2.5))}, {g4(np.percentile(d[1:], 97.5))}]"  # noqa: E731
+    table = {l.split("|")[1].strip(): [c.strip() for c in l.split("|")[2:-1]]
+             for l in md.split('### Each plan against "base=int4"')[1].split("###")[0].splitlines() if l.startswith("| base")}
+    assert len(table) == N_LAYER + 1
+    for name, cells in table.items():
+        d = paired_reps(by[base], key) - paired_reps(by[name], key)
+        assert cells[1] == ci(d), name
+        lo, hi = np.percentile(d[1:], [2.5, 97.5])
+        assert cells[2] == ("better" if lo > 0 else "worse" if hi < 0 else "no clear difference"), name
+    pair, l0, l1 = "base=int4; keep fp16 layers=0,1", LAYER_PLANS[0], LAYER_PLANS[1]
+    crit = {n: paired_reps(by[base], key) - paired_reps(by[n], key) for n in (pair, l0, l1)}
+    row = next(l for l in md.split("### Synergy")[1].splitlines() if l.startswith(f"| {pair} |"))
+    assert row.split("|")[2].strip() == f"{l0} + {l1}"
+    assert row.split("|")[3].strip() == ci(crit[pair] - crit[l0] - crit[l1])
 
 
 def test_pareto_front_is_the_undominated_set(work):
