@@ -404,6 +404,41 @@ def seeds_neurons():
         put("neurons", f"neurons_{i}", bytes([i]) + json.dumps(j).encode())
 
 
+def seeds_report():
+    """A schema-2 comparison as `sweep --out` writes it: full precision, a base plan and two
+    tagged layer plans over two languages, with 5 bootstrap replicates per group quantity."""
+    def est(v):
+        return {"": v, "_lo": v * 0.9, "_hi": v * 1.1}
+    plans = [("full-precision", "fp", 0.0, {"axis": "reference"}), ("none", "base=int4", 0.0, {"axis": "base"}),
+             ("L0", "base=int4; keep fp16 layers=0", 0.1, {"axis": "layers", "layers": [0], "layer": 0, "component": ""}),
+             ("L1", "base=int4; keep fp16 layers=1", 0.1, {"axis": "layers", "layers": [1], "layer": 1, "component": "attn"})]
+    j = {"schema_version": 2, "model": "m", "corpus": "c", "mode": "sentence", "n_ctx": 64, "bos": True,
+         "reference_language": "en", "interval": "95% paired percentile bootstrap over units, 5 replicates",
+         "bootstrap": {"replicates": 5, "seed": 1, "paired": "same resamples"},
+         "plans": [{"name": n, "plan": line, "overhead": o, "size_bytes": 1e6, "bits_per_weight": 4.5, "tags": t}
+                   for n, line, o, t in plans], "rows": [], "groups": []}
+    for i, (n, _, _, _) in enumerate(plans[1:]):
+        for lang in ("en", "he"):
+            r = {"plan": n, "lang": lang}
+            for k, v in [("ppl", 10.0 + i), ("degradation", 0.1 * (i + 1)), ("disparity", 2.0 - i),
+                         ("nll_disparity", 1.5), ("delta_bpb", 0.01), ("kl", 0.1), ("top1", 0.9)]:
+                r.update({k + s: x for s, x in est(v).items()})
+            r["disparity_unstable"] = i == 2
+            j["rows"].append(r)
+        g = {"plan": n, "group": "lr", "lr_disparity_unstable": False,
+             "replicates": {"lr_disparity": [2.0 - i, 2.1 - i, None, 1.9 - i, 2.0], "delta_bpb_gap": [0.1] * 5,
+                            "delta_bpb": [0.01 * i] * 5, "kl": [0.1, 0.2, 0.1, 0.1, 0.3]}}
+        for k, v in [("lr_disparity", 2.0 - i), ("delta_bpb_gap", 0.1 - 0.02 * i), ("delta_bpb", 0.01), ("kl", 0.1)]:
+            g.update({k + s: x for s, x in est(v).items()})
+        j["groups"].append(g)
+    put("report", "sweep_once", b"\x00" + json.dumps(j).encode())
+    put("report", "sweep_twice", b"\x01" + json.dumps(j).encode())
+    del j["bootstrap"], j["schema_version"]
+    for g in j["groups"]:
+        del g["replicates"]
+    put("report", "schema1", b"\x00" + json.dumps(j).encode())
+
+
 def seeds_experiment():
     text = (ROOT / "src/experiments/recipes.cpp").read_text("utf-8")
     recipes = re.findall(r'R"\((.*?)\)"', text, re.S)
@@ -474,6 +509,7 @@ def main():
     seeds_plan()
     seeds_experiment()
     seeds_neurons()
+    seeds_report()
     seeds_corpus()
     seeds_sweep_store(a.sweep_db)
     for d in sorted(OUT.iterdir()):
