@@ -39,14 +39,6 @@ std::vector<double> centred(const std::vector<double>& v, double* ss) {
   return c;
 }
 
-// Linear interpolation between order statistics at q * (m - 1), as numpy.percentile.
-double percentile_sorted(const std::vector<double>& s, double q) {
-  const double pos = q * static_cast<double>(s.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, s.size() - 1);
-  return s[lo] + (pos - static_cast<double>(lo)) * (s[hi] - s[lo]);
-}
-
 // The coefficient of transformed data; `transform` is identity for Pearson, ranks for Spearman.
 template <class Transform>
 Correlation correlate(const char* method, const std::vector<double>& x, const std::vector<double>& y,
@@ -118,6 +110,14 @@ std::vector<double> average_ranks(const std::vector<double>& v) {
     i = j + 1;
   }
   return rank;
+}
+
+// Linear interpolation between order statistics at q * (m - 1), as numpy.percentile.
+double percentile_sorted(const std::vector<double>& s, double q) {
+  const double pos = q * static_cast<double>(s.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, s.size() - 1);
+  return s[lo] + (pos - static_cast<double>(lo)) * (s[hi] - s[lo]);
 }
 
 double pearson_r(const std::vector<double>& x, const std::vector<double>& y) {

@@ -41,5 +41,7 @@ Correlation spearman(const std::vector<double>& x, const std::vector<double>& y,
 std::vector<double> average_ranks(const std::vector<double>& v);
 // Pearson's r of two equally long series without any resampling; NaN if either is constant.
 double pearson_r(const std::vector<double>& x, const std::vector<double>& y);
+// The q-quantile of sorted values with numpy.percentile's linear interpolation.
+double percentile_sorted(const std::vector<double>& sorted, double q);
 
 }  // namespace lq::analysis

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/language_metadata.h"
 #include "core/error.h"
 #include "core/json_file.h"
 
@@ -170,11 +171,41 @@ std::string as_text(const json& v) {
   return v.dump();
 }
 
+// One record per language of the table: its code as "lang", every column, and for
+// COLUMN=VALUE the indicator as "value" (null where COLUMN is unknown).
+Records read_languages(const Spec& spec, const std::string& languages_file) {
+  const LanguageTable t = languages_file.empty() ? LanguageTable::builtin()
+                                                 : LanguageTable::with_overrides(LanguageTable::builtin(), languages_file);
+  if (spec.field.empty()) fail(spec.path, "name a column, e.g. @languages:script=Latn");
+  const auto eq = spec.field.find('=');
+  const std::string column = spec.field.substr(0, eq);
+  if (!t.has_column(column)) {
+    std::string cols;
+    for (const auto& c : t.columns()) cols += (cols.empty() ? "" : ", ") + c;
+    fail(spec.path, "the language table has no column '" + column + "' (columns: " + cols + ")");
+  }
+  Records r;
+  r.value_path = eq == std::string::npos ? column : "value";
+  for (const auto& code : t.codes()) {
+    json row = {{"lang", code}};
+    for (const auto& c : t.columns())
+      if (c != "code") row[c] = t.get(code, c);
+    if (eq != std::string::npos) {
+      const std::string v = t.get(code, column);
+      row["value"] = v.empty() ? json(nullptr) : json(v == spec.field.substr(eq + 1) ? 1 : 0);
+    }
+    r.rows.push_back(std::move(row));
+  }
+  return r;
+}
+
 }  // namespace
 
-Series read_series(const std::string& spec_text, const std::string& key_column) {
+Series read_series(const std::string& spec_text, const std::string& key_column, const std::string& languages_file) {
   const Spec spec = parse_spec(spec_text);
-  const Records recs = ends_with(spec.path, ".csv") ? read_csv(spec) : read_json(spec);
+  const Records recs = spec.path == kLanguagesSource ? read_languages(spec, languages_file)
+                       : ends_with(spec.path, ".csv") ? read_csv(spec)
+                                                      : read_json(spec);
   Series s;
   s.spec = spec_text;
   std::set<std::string> seen;

@@ -13,6 +13,7 @@
 //   Filters keep only records whose column equals VALUE (e.g. eval.csv:degradation?plan=int4).
 // The key of a record is --key's column when given, else the first of layer, lang, language,
 // name, key, tensor that the record has (CSV: else the first column).
+//   @languages:COLUMN[=VALUE]: the language table, below.
 // Records whose value is empty or JSON null (e.g. an "unstable" ratio) are skipped and
 // counted; a value that is not a number, a missing key or a key seen twice is an error.
 #pragma once
@@ -28,7 +29,13 @@ struct Series {
   int skipped = 0;  // records without a value
 };
 
-Series read_series(const std::string& spec, const std::string& key_column = "");
+// The source "@languages" reads the language table (analysis/language_metadata.h): the built-in
+// one, with `languages_file`'s cells over it when given. @languages:COLUMN is a numeric column
+// (e.g. an override's "joshi"); @languages:COLUMN=VALUE is 1 for the languages whose COLUMN is
+// VALUE and 0 for the others (script=Latn, resource=low, family=Indo-European), so its Pearson r
+// with a measurement is the point-biserial correlation. Keys are the language codes.
+inline constexpr const char* kLanguagesSource = "@languages";
+Series read_series(const std::string& spec, const std::string& key_column = "", const std::string& languages_file = "");
 
 struct Paired {
   std::vector<std::string> keys;  // in the order of x

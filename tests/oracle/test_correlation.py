@@ -152,3 +152,78 @@ def test_too_few_common_keys(tmp_path):
     write_csv(tmp_path / "y.csv", ["a", "b", "z"], [1.0, 2.0, 3.0])
     proc = run_lq("correlate", "--x", tmp_path / "x.csv", "--y", tmp_path / "y.csv", check=False)
     assert proc.returncode == 1 and "keys in common" in proc.stderr
+
+
+# ---- several pairs pooled, and the language table -------------------------------------------
+
+def within(v, groups, rank):
+    """Each group's values (scipy ranks for Spearman) minus the group's mean."""
+    out = np.empty(len(v))
+    for g in np.unique(groups):
+        m = groups == g
+        t = stats.rankdata(v[m]) if rank else v[m]
+        out[m] = t - t.mean()
+    return out
+
+
+def test_pooled_correlation_is_the_within_group_r(tmp_path):
+    """Three 'models' share a per-language relation but differ by an offset: the pooled r is
+    Pearson's r of the within-model deviations (numpy), and its permutation p (shuffles within
+    models) agrees with scipy's permutation_test over within-model pairings."""
+    rng = np.random.default_rng(11)
+    langs = [f"l{i}" for i in range(12)]
+    args, xs, ys = [], [], []
+    for m in range(3):
+        x = rng.normal(size=12)
+        y = 0.5 * x + rng.normal(size=12) + 10 * m  # a model that degrades everything more
+        x = x + 3 * m                               # ... and tokenizes everything worse
+        write_csv(tmp_path / f"x{m}.csv", langs, x, header=("lang", "premium"))
+        write_csv(tmp_path / f"y{m}.csv", langs, y, header=("lang", "disparity"))
+        args += ["--x", tmp_path / f"x{m}.csv", "--y", tmp_path / f"y{m}.csv"]
+        xs.append(x)
+        ys.append(y)
+    out = run_lq("correlate", *args, "--bootstrap", 300, "--permutations", 5000, "--seed", 2, "--json").stdout
+    j = json.loads(out)
+    assert len(j["groups"]) == 3 and "within-group" in j["pooling"]
+    for g, x, y in zip(j["groups"], xs, ys):
+        assert abs({c["method"]: c for c in g["correlations"]}["pearson"]["r"] - stats.pearsonr(x, y)[0]) < 1e-12
+    pooled = {c["method"]: c for c in j["pooled"]}
+    x, y, groups = np.concatenate(xs), np.concatenate(ys), np.repeat(np.arange(3), 12)
+    for method, rank in (("pearson", False), ("spearman", True)):
+        cx, cy = within(x, groups, rank), within(y, groups, rank)
+        want = (cx * cy).sum() / np.sqrt((cx * cx).sum() * (cy * cy).sum())
+        assert pooled[method]["n"] == 36
+        assert abs(pooled[method]["r"] - want) < 1e-12, method
+        assert pooled[method]["lo"] <= pooled[method]["r"] <= pooled[method]["hi"]
+    # The naive pooled r is dominated by the offsets; the within r is not.
+    assert stats.pearsonr(x, y)[0] > 0.9 > 0.7 > pooled["pearson"]["r"]
+    # Permutation p of the pooled Pearson r, shuffling y only within each model.
+    cx, cy = within(x, groups, False), within(y, groups, False)
+    ref = stats.permutation_test((cy[:12], cy[12:24], cy[24:]), lambda a, b, c, axis=-1: np.abs(
+        (np.concatenate([cx[:12] * a, cx[12:24] * b, cx[24:] * c], axis=axis)).sum(axis)),
+        permutation_type="pairings", n_resamples=5000, alternative="greater", random_state=1,
+        vectorized=True).pvalue
+    se = np.sqrt(ref * (1 - ref) / 5000)
+    assert abs(pooled["pearson"]["p_value"] - ref) < 4 * np.sqrt(2) * se + 2 / 5000, (pooled["pearson"], ref)
+
+
+def test_language_table_indicator_is_point_biserial(tmp_path):
+    """@languages:script=Latn is 1 for Latin-script languages; its Pearson r with a measurement
+    is scipy's point-biserial r. An override file adds a numeric column."""
+    table = run_lq("correlate", "--list-languages").stdout.splitlines()
+    header = table[0].split("\t")
+    rows = {l.split("\t")[0]: dict(zip(header, l.split("\t"))) for l in table[1:]}
+    langs = ["ar", "de", "en", "fi", "he", "hi", "ja", "ru", "tr", "zh"]
+    y = np.array([3.0, 1.2, 1.0, 2.2, 2.9, 2.5, 1.8, 1.6, 2.0, 2.4])
+    write_csv(tmp_path / "d.csv", langs, y, header=("lang", "disparity"))
+    got, j = correlate("--x", "@languages:script=Latn", "--y", tmp_path / "d.csv", "--bootstrap", 0,
+                       "--permutations", 0)
+    latin = np.array([1.0 if rows[l]["script"] == "Latn" else 0.0 for l in langs])
+    assert [p["x"] for p in j["pairs"]] == list(latin)
+    assert abs(got["pearson"]["r"] - stats.pointbiserialr(latin, y)[0]) < 1e-12
+    (tmp_path / "mine.tsv").write_text("code\tjoshi\n" + "".join(f"{l}\t{i % 5 + 1}\n" for i, l in enumerate(langs)))
+    got, _ = correlate("--x", "@languages:joshi", "--y", tmp_path / "d.csv", "--languages", tmp_path / "mine.tsv",
+                       "--bootstrap", 0, "--permutations", 0)
+    assert abs(got["spearman"]["r"] - stats.spearmanr([i % 5 + 1 for i in range(10)], y)[0]) < 1e-12
+    bad = run_lq("correlate", "--x", "@languages:joshi", "--y", tmp_path / "d.csv", check=False)
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "no column 'joshi'" in bad.stderr
