@@ -439,6 +439,13 @@ def seeds_report():
     put("report", "schema1", b"\x00" + json.dumps(j).encode())
 
 
+def seeds_language_table():
+    """`correlate --languages` files: the built-in table itself, and an override with a new column."""
+    text = (ROOT / "src/analysis/language_metadata.cpp").read_text("utf-8")
+    put("language_table", "builtin", re.search(r'R"\((.*?)\)"', text, re.S).group(1))
+    put("language_table", "override", "# my study\ncode\tjoshi\tscript\nhe\t3\t\nzz\t1\tLatn\r\n\nsw-KE\t2\tLatn\n")
+
+
 def seeds_experiment():
     text = (ROOT / "src/experiments/recipes.cpp").read_text("utf-8")
     recipes = re.findall(r'R"\((.*?)\)"', text, re.S)
@@ -510,6 +517,7 @@ def main():
     seeds_experiment()
     seeds_neurons()
     seeds_report()
+    seeds_language_table()
     seeds_corpus()
     seeds_sweep_store(a.sweep_db)
     for d in sorted(OUT.iterdir()):
