@@ -86,6 +86,9 @@ void run_predict(const PredictArgs& a) {
       x["layers"].push_back({{"layer", l.layer}, {"plan", l.plan}, {"objective", num(l.objective)},
                              {"objective_lo", num(l.objective_lo)}, {"objective_hi", num(l.objective_hi)},
                              {"criticality", num(l.criticality)}});
+    // A table of a handful of layers decides nothing, whatever its r: say so before any number.
+    const std::string too_few = analysis::too_few_pairs(static_cast<int>(t.layers.size()));
+    if (!too_few.empty()) x["too_few"] = too_few;
     x["predictors"] = json::array();
     for (const auto& r : res)
       x["predictors"].push_back({{"name", r.name}, {"n", r.layers.size()}, {"layers", r.layers}, {"values", r.x},
@@ -102,6 +105,7 @@ void run_predict(const PredictArgs& a) {
       for (const auto& s : t.skipped) md += " " + s;
       md += "\n\n";
     }
+    if (!too_few.empty()) md += "**T" + too_few.substr(1) + ".**\n\n";
     md += "| predictor | n | Pearson r | 95% CI | p (perm.) | Spearman | top-k overlap |\n|---|---:|---:|---|---:|---:|---:|\n";
     for (const auto& r : res)
       md += "| " + r.name + " | " + std::to_string(r.layers.size()) + " | " + f(r.pearson.r) + " | [" +

@@ -1,6 +1,7 @@
 #include "analysis/correlation.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -110,6 +111,18 @@ std::vector<double> average_ranks(const std::vector<double>& v) {
     i = j + 1;
   }
   return rank;
+}
+
+std::string too_few_pairs(int n) {
+  if (n >= kMinConclusivePairs) return "";
+  double factorial = 1;
+  for (int i = 2; i <= n; ++i) factorial *= i;
+  char two[32], one[32];
+  std::snprintf(two, sizeof two, "%.3g", std::min(1.0, 2 / factorial));
+  std::snprintf(one, sizeof one, "%.3g", 1 / factorial);
+  return "too few to conclude anything: with n = " + std::to_string(n) +
+         " pairs, Spearman's rho cannot reach p < 0.05 (its smallest two-sided permutation p is 2/n! = " + two +
+         ") and Pearson's r at best 1/n! = " + one + "; read the numbers as description, not evidence";
 }
 
 // Linear interpolation between order statistics at q * (m - 1), as numpy.percentile.

@@ -37,6 +37,15 @@ Correlation pearson(const std::vector<double>& x, const std::vector<double>& y,
 Correlation spearman(const std::vector<double>& x, const std::vector<double>& y,
                      const CorrelationOptions& o = {});
 
+// Below this many pairs a correlation cannot support a conclusion at the 5% level: the smallest
+// two-sided permutation p of Spearman's rho over n pairs is 2/n! (only the observed order and its
+// reverse reach |rho| = 1), 0.083 at n = 4 (Pearson's: 1/n!, 0.042, only when one order of all
+// n! stands out); and bootstrap resamples of so few pairs are often constant or perfectly
+// ordered, so intervals span most of [-1, 1].
+inline constexpr int kMinConclusivePairs = 5;
+// "" for n >= kMinConclusivePairs, else one sentence saying why n pairs decide nothing.
+std::string too_few_pairs(int n);
+
 // 1-based ranks, ties averaged.
 std::vector<double> average_ranks(const std::vector<double>& v);
 // Pearson's r of two equally long series without any resampling; NaN if either is constant.

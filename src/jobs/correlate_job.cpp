@@ -71,6 +71,8 @@ json CorrelateResult::to_json() const {
     j["x"] = {{"spec", g.x.spec}, {"keys", g.x.keys.size()}, {"skipped", g.x.skipped}};
     j["y"] = {{"spec", g.y.spec}, {"keys", g.y.keys.size()}, {"skipped", g.y.skipped}};
     for (const auto& c : g.correlations) j["correlations"].push_back(jobs::to_json(c));
+    const std::string too_few = analysis::too_few_pairs(static_cast<int>(g.pairs.keys.size()));
+    if (!too_few.empty()) j["too_few"] = too_few;
     for (size_t i = 0; i < g.pairs.keys.size(); ++i)
       j["pairs"].push_back({{"key", g.pairs.keys[i]}, {"x", g.pairs.x[i]}, {"y", g.pairs.y[i]}});
     return j;
@@ -98,6 +100,8 @@ std::string CorrelateResult::to_text() const {
                      g.x.spec.c_str(), g.x.keys.size(), g.x.skipped, g.y.spec.c_str(), g.y.keys.size(), g.y.skipped,
                      g.pairs.keys.size());
     out += table(g.correlations);
+    const std::string too_few = analysis::too_few_pairs(static_cast<int>(g.pairs.keys.size()));
+    if (!too_few.empty()) out += too_few + ".\n";
     if (groups.size() > 1) out += "\n";
   }
   if (!pooled.empty()) {

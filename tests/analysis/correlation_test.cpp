@@ -122,5 +122,20 @@ TEST(Correlation, BootstrapIntervalCoversTheTruth) {
   EXPECT_GE(covered, 50);
 }
 
+// The "too few" verdict's number is the permutation test's floor: four perfectly ordered pairs
+// give Spearman's p at its smallest, 2/4! (the order and its reverse), never below 0.05.
+TEST(Correlation, TooFewPairsIsThePermutationFloor) {
+  EXPECT_EQ(too_few_pairs(5), "");
+  const std::string four = too_few_pairs(4);
+  EXPECT_NE(four.find("2/n! = 0.0833"), std::string::npos) << four;
+  EXPECT_NE(four.find("1/n! = 0.0417"), std::string::npos) << four;
+  CorrelationOptions o;
+  o.bootstrap = 0;
+  o.permutations = 60000;
+  const Correlation c = spearman({1, 2, 3, 4}, {10, 20, 30, 40}, o);
+  EXPECT_NEAR(c.p_value, 2.0 / 24, 0.005);
+  EXPECT_GT(c.p_value, 0.05);
+}
+
 }  // namespace
 }  // namespace lq::analysis
