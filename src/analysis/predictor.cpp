@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <set>
 
 #include "core/error.h"
 
@@ -187,6 +188,25 @@ std::vector<PredictorSeries> component_predictors(const json& stats, const std::
     }
   }
   std::erase_if(out, [](const auto& s) { return s.by_layer.empty(); });
+  return out;
+}
+
+std::vector<PredictorSeries> tensor_predictors(const json& stats, const std::string& where) {
+  if (!stats.is_object() || !stats.contains("tensors") || !stats["tensors"].is_array()) return {};
+  std::set<std::string> roles;
+  for (const auto& t : stats["tensors"]) {
+    if (!t.is_object() || t.value("kind", "") != "weight") continue;
+    const std::string name = t.contains("name") && t["name"].is_string() ? t["name"].get<std::string>() : "";
+    // blk.<digits>.<role>.weight
+    if (name.rfind("blk.", 0) != 0) continue;
+    const size_t dot = name.find('.', 4), end = name.rfind(".weight");
+    if (dot == std::string::npos || end == std::string::npos || end <= dot + 1 || end + 7 != name.size()) continue;
+    const std::string role = name.substr(dot + 1, end - dot - 1);
+    if (role != "mlp" && role != "attn" && role.find('.') == std::string::npos) roles.insert(role);
+  }
+  std::vector<PredictorSeries> out;
+  for (const auto& role : roles)
+    for (auto& p : component_predictors(stats, role, where)) out.push_back(std::move(p));
   return out;
 }
 

@@ -66,6 +66,10 @@ std::vector<PredictorSeries> weight_predictors(const nlohmann::json& stats, cons
 // every tensor has one). Empty for the whole-layer table ("").
 std::vector<PredictorSeries> component_predictors(const nlohmann::json& stats, const std::string& component,
                                                   const std::string& where);
+// Per-tensor statistics: for every weight role the stats JSON has inside blocks
+// (blk.N.<role>.weight: attn_qkv, ffn_up, ffn_down, ...), component_predictors(stats, role), so
+// "ffn_down.kurtosis" is the kurtosis of layer N's ffn_down alone. Roles in sorted order.
+std::vector<PredictorSeries> tensor_predictors(const nlohmann::json& stats, const std::string& where);
 // From `activations` JSON: per layer, the mean over languages of rms, max_abs, kurtosis and
 // plan_rel_error (prefixed "act_"); a language lacking the layer's value leaves it out.
 std::vector<PredictorSeries> activation_predictors(const nlohmann::json& act, const std::string& where);

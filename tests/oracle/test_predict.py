@@ -64,6 +64,23 @@ def mlp_reference(model_dir, stats):
     return out
 
 
+def tensor_reference(model_dir, stats):
+    """Per block tensor role (GGUF name) and layer, scipy's moments of that one weight matrix, and
+    its quantization error from the stats JSON's quant_mse."""
+    from safetensors.numpy import load_file
+    w = load_file(str(model_dir / "model.safetensors"))
+    out = {}
+    for t in stats["tensors"]:
+        parts = t["name"].split(".")
+        if t["kind"] != "weight" or parts[0] != "blk" or len(parts) != 4:
+            continue
+        v = w[t["hf_name"]].astype(np.float64).ravel()
+        out.setdefault(parts[2], {})[int(parts[1])] = {
+            "variance": v.var(), "skewness": sps.skew(v), "kurtosis": sps.kurtosis(v), "max_abs": np.abs(v).max(),
+            "quant_mse": t["quant_mse"], "quant_rel_error": np.sqrt(t["quant_mse"] * v.size / (v * v).sum())}
+    return out
+
+
 def top_k(v, k, direction):
     # Highest direction*v first, ties by lower index (a stable sort on the negated key).
     return list(np.argsort(-direction * np.asarray(v), kind="stable")[:k])
@@ -115,10 +132,17 @@ def test_predict_matches_scipy(e2e, objective):
     assert {"variance", "kurtosis", "max_abs", "outliers_3sigma", "top_1pct_share", "quant_rel_error"} <= set(names)
     assert {"mlp.variance", "mlp.kurtosis", "mlp.max_abs", "mlp.quant_rel_error"} <= set(names)
     mlp = mlp_reference(d / "model", stats)
+    per_tensor = tensor_reference(d / "model", stats)
+    assert {"ffn_up.variance", "ffn_down.kurtosis", "attn_qkv.max_abs", "attn_output.quant_rel_error"} <= set(names)
     for p in a["predictors"]:
+        role, _, field = p["name"].partition(".")
         if p["name"].startswith("mlp."):
             layers = list(range(N_LAYER))
             x = [mlp[i][p["name"][4:]] for i in layers]
+            assert p["values"] == pytest.approx(x, rel=1e-9, abs=1e-12), p["name"]
+        elif role in per_tensor:
+            layers = list(range(N_LAYER))
+            x = [per_tensor[role][i][field] for i in layers]
             assert p["values"] == pytest.approx(x, rel=1e-9, abs=1e-12), p["name"]
         else:
             layers = [l["layer"] for l in stats["layers"] if l.get(p["name"]) is not None]
@@ -199,3 +223,75 @@ def test_activation_predictors(e2e):
              for i in layers]
         assert p["layers"] == layers
         check_predictor(p, x, [crit[i] for i in layers])
+
+
+# ---- several models: pooled within models, leave one model out -------------------------------
+
+def synthetic_model(d, crit, stats_fields):
+    """A sweep whose layer plans give `crit` as criticality (base 'none' = 10) and a stats JSON."""
+    d.mkdir()
+    plans = [{"name": "full-precision", "plan": "checkpoint as stored", "tags": {"axis": "reference"}},
+             {"name": "none", "plan": "base=int4", "tags": {"axis": "plans", "plan": "none"}}]
+    groups = [{"plan": "none", "group": "lr", "lr_disparity": 10.0, "lr_disparity_unstable": False}]
+    for l, c in enumerate(crit):
+        plans.append({"name": f"L{l}", "plan": f"base=int4; keep fp16 layers={l}",
+                      "tags": {"axis": "layers", "mode": "single", "layers": [l], "component": "", "layer": l}})
+        groups.append({"plan": f"L{l}", "group": "lr", "lr_disparity": 10.0 - c, "lr_disparity_unstable": False})
+    (d / "sweep.json").write_text(json.dumps({"plans": plans, "groups": groups}))
+    layers = [{"layer": l, **{k: v[l] for k, v in stats_fields.items()}} for l in range(len(crit))]
+    (d / "stats.json").write_text(json.dumps({"layers": layers, "tensors": []}))
+
+
+def within_ranks(values, groups):
+    out = np.empty(len(values))
+    for g in np.unique(groups):
+        r = sps.rankdata(values[groups == g])
+        out[groups == g] = r - r.mean()
+    return out
+
+
+def test_several_models_pool_within_models_and_hold_each_out(tmp_path):
+    rng = np.random.default_rng(4)
+    n_layer, models = 8, 3
+    crits, fields = [], []
+    for m in range(models):
+        crit = rng.normal(size=n_layer)
+        # variance tracks criticality (with noise and a per-model offset); kurtosis does not.
+        f = {"variance": 5 * m + crit + 0.3 * rng.normal(size=n_layer), "kurtosis": rng.normal(size=n_layer)}
+        synthetic_model(tmp_path / f"m{m}", crit, f)
+        crits.append(crit)
+        fields.append(f)
+    args = sum((["--stats", tmp_path / f"m{m}" / "stats.json", "--sweep", tmp_path / f"m{m}" / "sweep.json"]
+                for m in range(models)), [])
+    proc = run_lq("predict", *args, "--bootstrap", 200, "--permutations", 2000, "--top-k", TOP_K,
+                  "--out", tmp_path / "p.json", "--md", tmp_path / "p.md")
+    j = json.loads((tmp_path / "p.json").read_text())
+    assert len(j["models"]) == models and proc.stdout == (tmp_path / "p.md").read_text()
+    (pool,) = j["pooled"]
+    assert pool["models"] == models and pool["layers"] == models * n_layer
+    groups = np.repeat(np.arange(models), n_layer)
+    y = within_ranks(np.concatenate(crits), groups)
+    rho = {}
+    for p in pool["pooled"]:
+        x = within_ranks(np.concatenate([f[p["name"]] for f in fields]), groups)
+        rho[p["name"]] = (x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum())
+        assert p["spearman"]["r"] == pytest.approx(rho[p["name"]], abs=1e-12), p["name"]
+        assert p["spearman"]["lo"] <= p["spearman"]["r"] <= p["spearman"]["hi"]
+    assert pool["pooled"][0]["name"] == "variance" and pool["pooled"][0]["spearman"]["p_value"] < 0.01
+    # Held out: chosen on the other two models (pooled within them), judged by scipy on the third.
+    for h, m in zip(pool["held_out"], range(models)):
+        others = [o for o in range(models) if o != m]
+        g2 = np.repeat(np.arange(len(others)), n_layer)
+        y2 = within_ranks(np.concatenate([crits[o] for o in others]), g2)
+        best = max(["kurtosis", "variance"], key=lambda k: abs(np.sum(
+            within_ranks(np.concatenate([fields[o][k] for o in others]), g2) * y2)))
+        assert h["model"] == str(tmp_path / f"m{m}" / "sweep.json") and h["predictor"] == best
+        sign = 1 if h["direction"] > 0 else -1
+        assert h["spearman"]["r"] == pytest.approx(sps.spearmanr(sign * fields[m][best], crits[m])[0], abs=1e-12)
+        k = min(TOP_K, n_layer)
+        assert h["top_k_overlap"] == len(set(top_k(sign * fields[m][best], k, 1)) & set(top_k(crits[m], k, 1)))
+    assert "Leave one model out" in proc.stdout
+    # Unequal counts are refused in one line, and nothing is written.
+    bad = run_lq("predict", *args[:-2], "--stats", tmp_path / "m0" / "stats.json", "--out", tmp_path / "q.json",
+                 check=False)
+    assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "q.json").exists()
