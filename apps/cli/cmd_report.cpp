@@ -18,21 +18,26 @@ namespace lq::cli {
 namespace {
 
 struct ReportArgs {
-  std::vector<std::string> inputs;
+  std::vector<std::string> inputs, patches;
   std::string stats, html, md, group, vega_dir;
   size_t max_plans = 12;
 };
 
 void run_report(const ReportArgs& a) {
   if (a.html.empty() && a.md.empty()) fail("report", "nothing to write: give --html and/or --md");
+  if (a.inputs.empty() && a.patches.empty()) fail("report", "nothing to report: give comparison JSON files and/or --patch");
   // Everything is read and checked before any output file is opened.
   std::vector<report::Dataset> files;
   for (const auto& p : a.inputs) files.push_back(report::load_comparison(p));
+  std::vector<report::PatchMatrix> patches;
+  for (const auto& p : a.patches) patches.push_back(report::load_patch(p));
+  std::vector<std::string> inputs = a.inputs;
+  inputs.insert(inputs.end(), a.patches.begin(), a.patches.end());
   const nlohmann::json stats = a.stats.empty() ? nlohmann::json() : read_json_file(a.stats);
   report::ReportOptions opt;
   opt.group = a.group;
   opt.max_language_plans = a.max_plans;
-  const report::Report rep = report::build_report(std::move(files), a.inputs, stats, a.stats, opt);
+  const report::Report rep = report::build_report(std::move(files), inputs, stats, a.stats, opt, std::move(patches));
   std::string html, md;
   if (!a.html.empty()) html = report::render_html(rep, report::vega_script_elements(a.vega_dir.empty() ? report::default_vega_dir() : a.vega_dir));
   if (!a.md.empty()) md = report::render_markdown(rep);
@@ -45,7 +50,8 @@ void run_report(const ReportArgs& a) {
     if (f) f->commit();
   size_t charts = 0;
   for (const auto& s : rep.sections) charts += s.charts.size();
-  std::cout << rep.sections.size() << " section(s), " << charts << " chart(s)";
+  for (const auto& p : rep.patches) charts += p.charts.size();
+  std::cout << rep.sections.size() + rep.patches.size() << " section(s), " << charts << " chart(s)";
   if (hf) std::cout << "; HTML: " << a.html;
   if (mf) std::cout << "; Markdown: " << a.md;
   std::cout << "\n";
@@ -69,8 +75,13 @@ void register_report(CLI::App& app) {
       "anti-critical layers in red, labelled 'anti'); a disparity heatmap plan x language; the Pareto\n"
       "frontier of overhead vs that objective; with --stats, each per-layer weight statistic against\n"
       "criticality with Pearson/Spearman r, bootstrap interval and permutation p. Unstable ratios\n"
-      "are shown as 'unstable', never as a number.");
-  cmd->add_option("results", a->inputs, "Comparison JSON files")->required()->check(CLI::ExistingFile);
+      "are shown as 'unstable', never as a number. Tables add paired 95% intervals where one file's\n"
+      "bootstrap replicates allow (schema 2): criticality and rank per layer, each plan's improvement over\n"
+      "the base-only plan, and synergies (a layer pair or triple, or a whole layer, against its parts).\n"
+      "--patch adds 'langquant patch --out' results: the recovery matrix (restore and inject) per patch and\n"
+      "language as heatmaps and tables.");
+  cmd->add_option("results", a->inputs, "Comparison JSON files")->check(CLI::ExistingFile);
+  cmd->add_option("--patch", a->patches, "JSON from 'langquant patch --out' (repeatable)")->check(CLI::ExistingFile);
   cmd->add_option("--stats", a->stats, "Weight statistics from 'langquant stats --out' (its \"layers\" array)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--html", a->html, "Write the HTML report here");

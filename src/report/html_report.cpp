@@ -57,6 +57,12 @@ std::string table_html(const Table& t) {
   return h + "</table>\n";
 }
 
+std::string figure_html(const Chart& c) {
+  return "<figure class=\"lq-chart\" id=\"" + html_escape(c.id) + "\" data-kind=\"" + html_escape(c.kind) +
+         "\" data-points=\"" + std::to_string(c.points) + "\">\n<div class=\"lq-view\"></div>\n<figcaption>" +
+         html_escape(c.caption) + "</figcaption>\n</figure>\n";
+}
+
 }  // namespace
 
 std::string render_html(const Report& r, const std::string& vega_scripts) {
@@ -84,12 +90,22 @@ std::string render_html(const Report& r, const std::string& vega_scripts) {
       h += "</ul>\n";
     }
     for (const auto& c : s.charts) {
-      h += "<figure class=\"lq-chart\" id=\"" + html_escape(c.id) + "\" data-kind=\"" + html_escape(c.kind) +
-           "\" data-points=\"" + std::to_string(c.points) + "\">\n<div class=\"lq-view\"></div>\n<figcaption>" +
-           html_escape(c.caption) + "</figcaption>\n</figure>\n";
+      h += figure_html(c);
       specs[c.id] = c.spec;
     }
     for (const auto& t : section_tables(s)) h += table_html(t);
+    h += "</section>\n";
+  }
+  for (const auto& p : r.patches) {
+    h += "<section>\n<h2>Causal patching: " + html_escape(p.data.plan) + " on " + html_escape(p.data.model) +
+         "</h2>\n<p>From " + html_escape(p.data.source) + "; corpus " + html_escape(p.data.corpus) + ", " +
+         std::to_string(p.data.sentences) + " sentences per language.</p>\n";
+    if (const std::string a = p.data.answer(); !a.empty()) h += "<p><strong>" + html_escape(a) + "</strong></p>\n";
+    for (const auto& c : p.charts) {
+      h += figure_html(c);
+      specs[c.id] = c.spec;
+    }
+    for (const auto& t : patch_tables(p)) h += table_html(t);
     h += "</section>\n";
   }
   h += "<script type=\"application/json\" id=\"lq-specs\">" + script_json(specs) + "</script>\n";

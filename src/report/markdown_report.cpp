@@ -40,6 +40,18 @@ std::string render_markdown(const Report& r) {
     }
     for (const auto& t : section_tables(s)) m += table_md(t);
   }
+  for (const auto& p : r.patches) {
+    m += "## Causal patching: " + md_cell(p.data.plan) + " on " + md_cell(p.data.model) + "\n\nFrom " +
+         md_cell(p.data.source) + "; corpus " + md_cell(p.data.corpus) + ", " + std::to_string(p.data.sentences) +
+         " sentences per language.\n\n";
+    if (const std::string a = p.data.answer(); !a.empty()) m += "**" + md_cell(a) + "**\n\n";
+    if (!p.charts.empty()) {
+      m += "Charts (in the HTML report):\n\n";
+      for (const auto& c : p.charts) m += "- " + md_cell(c.caption) + "\n";
+      m += "\n";
+    }
+    for (const auto& t : patch_tables(p)) m += table_md(t);
+  }
   return m;
 }
 

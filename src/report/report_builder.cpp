@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "report/patch_chart.h"
+
 namespace lq::report {
 namespace {
 
@@ -20,7 +22,7 @@ std::vector<std::string> language_chart_plans(const Dataset& d, size_t cap) {
 }  // namespace
 
 Report build_report(std::vector<Dataset> datasets, const std::vector<std::string>& inputs, const nlohmann::json& stats,
-                    const std::string& stats_source, const ReportOptions& opt) {
+                    const std::string& stats_source, const ReportOptions& opt, std::vector<PatchMatrix> patches) {
   Report rep;
   rep.inputs = inputs;
   rep.stats_source = stats_source;
@@ -89,6 +91,17 @@ Report build_report(std::vector<Dataset> datasets, const std::vector<std::string
       }
     }
     rep.sections.push_back(std::move(s));
+  }
+  for (auto& m : patches) {
+    PatchSection ps;
+    ps.data = std::move(m);
+    for (const char* dir : {"restore", "inject"})
+      if (ps.data.has(dir)) {
+        Chart c = patch_heatmap(ps.data, dir);
+        c.id = "p" + std::to_string(rep.patches.size()) + "-" + dir;
+        ps.charts.push_back(std::move(c));
+      }
+    rep.patches.push_back(std::move(ps));
   }
   return rep;
 }

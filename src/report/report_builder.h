@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "report/chart_data.h"
+#include "report/patch_data.h"
 #include "report/plan_contrasts.h"
 #include "report/report_data.h"
 #include "report/vega_specs.h"
@@ -31,14 +32,23 @@ struct Section {
   std::vector<std::string> notes;
 };
 
+// One `langquant patch` result: its recovery matrix charted per direction.
+struct PatchSection {
+  PatchMatrix data;
+  std::vector<Chart> charts;
+};
+
 struct Report {
   std::vector<Section> sections;
+  std::vector<PatchSection> patches;
   std::vector<std::string> inputs;
   std::string stats_source;  // "" without --stats
 };
 
 // stats: `langquant stats --out` JSON or null.
+// patches: `langquant patch` results, each its own section after the comparisons.
 Report build_report(std::vector<Dataset> datasets, const std::vector<std::string>& inputs, const nlohmann::json& stats,
-                    const std::string& stats_source, const ReportOptions& opt);
+                    const std::string& stats_source, const ReportOptions& opt,
+                    std::vector<PatchMatrix> patches = {});
 
 }  // namespace lq::report

@@ -119,4 +119,34 @@ std::vector<Table> section_tables(const Section& s) {
   return out;
 }
 
+std::vector<Table> patch_tables(const PatchSection& p) {
+  const PatchMatrix& m = p.data;
+  std::vector<Table> out;
+  Table loss{"The plan's loss per language (NLL(plan) - NLL(FP), nats per token)", {"language", "loss [95% CI]"},
+             {false, true}, {}};
+  for (const auto& l : m.langs) loss.rows.push_back({l, with_ci(m.delta_nll.at(l), 1, "%.4f")});
+  out.push_back(std::move(loss));
+  for (const char* dir : {"restore", "inject"}) {
+    if (!m.has(dir)) continue;
+    Table t{std::string(dir) == "restore" ? "Recovered share (restore), % [95% CI]" : "Carried share (inject), % [95% CI]",
+            {"patch"}, {false}, {}};
+    for (const auto& l : m.langs) {
+      t.header.push_back(l);
+      t.numeric.push_back(true);
+    }
+    for (const auto& patch : m.patches) {
+      std::vector<std::string> row = {patch};
+      bool any = false;
+      for (const auto& l : m.langs) {
+        const Value* v = m.at(dir, patch, l);
+        any = any || v;
+        row.push_back(v ? with_ci(*v, 100, "%.0f") : "");
+      }
+      if (any) t.rows.push_back(std::move(row));
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 }  // namespace lq::report

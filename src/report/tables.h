@@ -18,5 +18,7 @@ struct Table {
 };
 
 std::vector<Table> section_tables(const Section& s);
+// A patch result: the plan's loss per language, then the share table of each direction.
+std::vector<Table> patch_tables(const PatchSection& p);
 
 }  // namespace lq::report

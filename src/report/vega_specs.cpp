@@ -5,40 +5,13 @@
 #include <map>
 
 #include "report/text_format.h"
+#include "report/vega_helpers.h"
 
 namespace lq::report {
 namespace {
 
 using nlohmann::json;
-
-json num_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-json base_spec(const std::string& title, int width, int height) {
-  // No "$schema": the report must not name any URL, and Vega does not need it.
-  return {{"width", width},
-          {"height", height},
-          {"padding", 8},
-          {"autosize", {{"type", "pad"}}},
-          {"background", "white"},
-          {"title", {{"text", title}, {"fontSize", 14}, {"anchor", "start"}}},
-          {"config", {{"axis", {{"labelFontSize", 11}, {"titleFontSize", 12}}}}}};
-}
-
-json axis(const std::string& orient, const std::string& scale, const std::string& title, json extra = json::object()) {
-  json a = {{"orient", orient}, {"scale", scale}, {"title", title}, {"grid", orient == "left"}};
-  a.update(extra);
-  return a;
-}
-
-json field(const std::string& scale, const std::string& f) { return {{"scale", scale}, {"field", f}}; }
-
-// A horizontal rule at y = v across the plot (zero lines, the reference's disparity 1).
-json hline(double v) {
-  return {{"type", "rule"},
-          {"encode", {{"enter", {{"x", {{"value", 0}}}, {"x2", {{"signal", "width"}}},
-                                 {"y", {{"scale", "y"}, {"value", v}}}, {"stroke", {{"value", "#444"}}},
-                                 {"strokeDash", {{"value", json::array({4, 3})}}}}}}}};
-}
+using namespace vega;  // NOLINT: the spec builders read as a small language here
 
 struct MetricInfo {
   const char* label;

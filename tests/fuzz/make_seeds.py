@@ -437,6 +437,16 @@ def seeds_report():
     for g in j["groups"]:
         del g["replicates"]
     put("report", "schema1", b"\x00" + json.dumps(j).encode())
+    def run(d, patch, share, unstable=False):
+        return {"direction": d, "patch": patch, "share": None if unstable else share, "share_lo": None if unstable else share - 0.1,
+                "share_hi": None if unstable else share + 0.1, "unstable": unstable}
+    patch = {"kind": "langquant.patch", "schema_version": 1, "model": "m", "corpus": "c",
+             "plan": {"line": "base=int4", "name": "base=int4"}, "sentences_per_language": 2,
+             "bootstrap": {"replicates": 5, "seed": 1, "confidence": 0.95},
+             "languages": [{"lang": lang, "delta_nll": d, "delta_nll_lo": d - 0.1, "delta_nll_hi": d + 0.1,
+                            "runs": [run("restore", "block.0", 0.3, lang == "en"), run("inject", "attn.1+mlp.1", 0.5, lang == "en")]}
+                           for lang, d in (("he", 0.5), ("en", 0.05), ("all", 0.3))]}
+    put("report", "patch", b"\x02" + json.dumps(patch).encode())
 
 
 def seeds_language_table():

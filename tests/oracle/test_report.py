@@ -484,3 +484,45 @@ def test_missing_vega_is_a_clear_error(work, tmp_path):
     assert not out.exists()
     p = run_lq("report", work / "sweep.json", check=False)
     assert p.returncode == 1 and "--html" in p.stderr
+
+
+# ---- causal patching (report --patch) ---------------------------------------------------------
+
+def test_patch_recovery_matrix(work, tmp_path):
+    """`langquant patch` on the fixture's model, then `report --patch`: every heatmap cell is the
+    JSON's share in %, unstable shares are grey 'unstable' cells, the tables carry the intervals,
+    the answer names the best pooled patch, and Chromium draws one cell per (patch, language)."""
+    run_lq("patch", "--model", work / "model", "--corpus", work / "sample", "--plan", "base=int4",
+           "--patch", "block.0", "--patch", "block.1", "--patch", "attn.2+mlp.3", "--bootstrap", 200,
+           "--threads", 2, "--quiet", "--out", tmp_path / "patch.json")
+    j = json.loads((tmp_path / "patch.json").read_text())
+    run_lq("report", "--patch", tmp_path / "patch.json", "--html", tmp_path / "p.html", "--md", tmp_path / "p.md")
+    specs = specs_of((tmp_path / "p.html").read_text())
+    assert set(specs) == {"p0-restore", "p0-inject"}
+    langs = [l["lang"] for l in j["languages"]]
+    for direction in ("restore", "inject"):
+        cells = {(c["patch"], c["lang"]): c for c in data_values(specs[f"p0-{direction}"], "cells")}
+        runs = [(l["lang"], r) for l in j["languages"] for r in l["runs"] if r["direction"] == direction]
+        assert len(cells) == len(runs) == 3 * len(langs)
+        for lang, r in runs:
+            c = cells[(r["patch"], lang)]
+            if r["unstable"] or r["share"] is None:
+                assert c["v"] is None and c["label"] in ("unstable", "n/a")
+            else:
+                assert c["v"] == pytest.approx(100 * r["share"], rel=1e-12)
+                assert (c["lo"], c["hi"]) == pytest.approx((100 * r["share_lo"], 100 * r["share_hi"]), rel=1e-12)
+    pooled = next(l for l in j["languages"] if l["lang"] == "all")
+    best = max((r for r in pooled["runs"] if r["direction"] == "restore" and not r["unstable"]),
+               key=lambda r: r["share"], default=None)
+    md = (tmp_path / "p.md").read_text()
+    if best is not None:
+        assert f"Restoring {best['patch']} recovers {100 * best['share']:.0f}% " in md
+    assert "### Recovered share (restore), % [95% CI]" in md and "### Carried share (inject), % [95% CI]" in md
+    if CHROMIUM is None:
+        pytest.fail("chromium not installed (scripts/setup.sh installs it)")
+    p = chromium("--dump-dom", (tmp_path / "p.html").as_uri())
+    assert 'data-lq-failed="0"' in p.stdout and 'data-lq-rendered="2"' in p.stdout
+    parser = _Svg()
+    parser.feed(p.stdout)
+    for direction in ("restore", "inject"):
+        assert parser.counts.get((f"p0-{direction}", "lq-cell"), 0) == 3 * len(langs)
