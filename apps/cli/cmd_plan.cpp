@@ -1,15 +1,11 @@
 // langquant plan show PLAN --model DIR: how a protection plan resolves on a checkpoint, tensor
-// by tensor, with its overhead, bits per weight and stored size. langquant plan list: presets.
+// by tensor, with its overhead, bits per weight and stored size (jobs/plan_job.h). langquant
+// plan apply: the simulated checkpoint. langquant plan list: presets.
 #include <cstdio>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.h"
-#include "model/model.h"
-#include "quant/plan_apply.h"
-#include "quant/plan_cost.h"
-#include "model/hf_export.h"
+#include "jobs/plan_job.h"
 #include "quant/presets.h"
 
 namespace lq::cli {
@@ -20,100 +16,9 @@ struct PlanArgs {
   bool json = false;
 };
 
-std::string tensor_format_text(const quant::ResolvedTensor& r) {
-  std::string s = quant::canonical_name(r.format);
-  if (r.fallback) s += " (fallback)";
-  for (const auto& g : r.groups) s += " +" + quant::canonical_name(g.format);
-  if (r.quant_weights) s += " +imatrix";
-  return s;
-}
-
 void run_show(const PlanArgs& a) {
-  const quant::Plan plan = quant::load_plan(a.plan, quant::parse_preset_base("--base", a.base), quant::parse_format(a.keep));
-  auto model = Model::load(a.dir);
-  const auto rp = quant::resolve_plan(plan, *model);
-  const auto cost = quant::plan_cost(rp, *model);
-  const std::string line = quant::plan_to_line(plan);
-  if (a.json) {
-    nlohmann::json j;
-    j["plan"] = {{"name", plan.name}, {"line", line}, {"base", quant::canonical_name(plan.base)}};
-    // Present only when the base is one of llama.cpp's mixtures (Q4_K_M ...), so plans without
-    // one print what they always printed.
-    if (!plan.mixture.empty()) j["plan"]["mixture"] = plan.mixture;
-    if (!plan.imatrix.empty()) j["plan"]["imatrix"] = plan.imatrix;  // likewise only when set
-    j["model"] = a.dir;
-    for (size_t i = 0; i < rp.tensors.size(); ++i) {
-      const auto& r = rp.tensors[i];
-      const auto& t = model->tensors()[r.index];
-      const auto& c = cost.tensors[i];
-      nlohmann::json groups = nlohmann::json::array();
-      for (const auto& g : r.groups)
-        groups.push_back({{"format", quant::canonical_name(g.format)}, {"elements", g.indices.size()},
-                          {"rule", g.rule}});
-      j["tensors"].push_back({{"canonical", t.canonical}, {"roles", t.roles}, {"hf_name", t.hf_name},
-                              {"shape", t.view->shape}, {"params", c.params},
-                              {"format", quant::canonical_name(r.format)}, {"rule", r.rule},
-                              {"fallback", r.fallback}, {"kept_elements", r.kept_elements()},
-                              {"kept_groups", groups}, {"kept_params", c.kept}, {"lowered_params", c.lowered},
-                              {"bits", c.bits}, {"bytes", c.bytes}});
-      if (!plan.imatrix.empty()) {
-        j["tensors"].back()["imatrix"] = r.quant_weights != nullptr;
-        j["tensors"].back()["imatrix_hash"] = r.quant_weights_hash;
-      }
-      if (!plan.mixture.empty()) {
-        j["tensors"].back()["reason"] = r.reason;
-        j["tensors"].back()["mixture_format"] = quant::canonical_name(r.mixture_format);
-      }
-    }
-    j["totals"] = {{"params", cost.params},
-                   {"kept_params", cost.kept},
-                   {"lowered_params", cost.lowered},
-                   {"overhead", cost.overhead()},
-                   {"bits_per_weight", cost.bits_per_weight()},
-                   {"bytes", cost.bytes},
-                   {"base_bytes", cost.base_bytes},
-                   {"fp32_bytes", cost.fp32_bytes},
-                   {"checkpoint_bytes", cost.checkpoint_bytes},
-                   {"index_bits_per_kept_element", quant::kIndexBits}};
-    std::cout << j.dump(2) << "\n";
-    return;
-  }
-  std::printf("plan   %s\n       %s\nmodel  %s (%lld layers)\n", plan.name.c_str(), line.c_str(), a.dir.c_str(),
-              (long long)model->hparams().n_layer);
-  if (!plan.imatrix.empty()) {  // which matrices quantize with importance weights (+imatrix below)
-    int64_t n = 0;
-    for (const auto& r : rp.tensors) n += r.quant_weights != nullptr;
-    std::printf("imatrix %s: importance weights on %lld tensors\n", plan.imatrix.c_str(), (long long)n);
-  }
-  std::printf("\n");
-  std::printf("%-42s %-30s %12s %-24s %8s %12s\n", "canonical name", "hugging face name", "params", "format",
-              "kept %", "bytes");
-  for (size_t i = 0; i < rp.tensors.size(); ++i) {
-    const auto& r = rp.tensors[i];
-    const auto& t = model->tensors()[r.index];
-    const auto& c = cost.tensors[i];
-    std::string canon = t.canonical;
-    for (size_t k = 1; k < t.roles.size(); ++k) canon += " = " + t.roles[k];
-    std::printf("%-42s %-30s %12lld %-24s %8.3f %12llu", canon.c_str(), t.hf_name.c_str(), (long long)c.params,
-                tensor_format_text(r).c_str(), 100.0 * c.kept / std::max<int64_t>(1, c.params),
-                (unsigned long long)c.bytes);
-    if (!plan.mixture.empty()) std::printf("  %s", r.reason.c_str());  // what llama-quantize does, and why
-    std::printf("\n");
-  }
-  auto ratio = [](uint64_t a, uint64_t b) { return b ? double(a) / double(b) : 0.0; };
-  std::printf("\nparameters       %lld, kept above base %lld, below base %lld\n", (long long)cost.params,
-              (long long)cost.kept, (long long)cost.lowered);
-  std::printf("overhead         %.4f %%\n", 100.0 * cost.overhead());
-  std::printf("bits per weight  %.4f\n", cost.bits_per_weight());
-  std::printf("size             %llu bytes (%.2f MB)\n", (unsigned long long)cost.bytes, cost.bytes / 1e6);
-  std::printf("  vs fp32        %llu bytes (%.2f MB): %.2f%%\n", (unsigned long long)cost.fp32_bytes,
-              cost.fp32_bytes / 1e6, 100 * ratio(cost.bytes, cost.fp32_bytes));
-  std::printf("  vs checkpoint  %llu bytes (%.2f MB): %.2f%%\n", (unsigned long long)cost.checkpoint_bytes,
-              cost.checkpoint_bytes / 1e6, 100 * ratio(cost.bytes, cost.checkpoint_bytes));
-  std::printf("  vs all-base    %llu bytes (%.2f MB): %.2f%%\n", (unsigned long long)cost.base_bytes,
-              cost.base_bytes / 1e6, 100 * ratio(cost.bytes, cost.base_bytes));
-  std::printf("(kept elements are stored as a sparse list: value at the keep format + a %d-bit index each)\n",
-              quant::kIndexBits);
+  const auto r = jobs::run_plan_show({a.plan, a.dir, a.base, a.keep});
+  std::cout << (a.json ? r.json.dump(2) + "\n" : r.text);
 }
 
 void run_list() {
@@ -122,16 +27,7 @@ void run_list() {
               "model's depth (first, last, 75%% = floor(0.75 * n_layer)). See 'langquant plan show --help'.\n");
 }
 
-void run_apply(const PlanArgs& a) {
-  const quant::Plan plan = quant::load_plan(a.plan, quant::parse_preset_base("--base", a.base), quant::parse_format(a.keep));
-  auto model = Model::load(a.dir);
-  quant::QuantCache cache;
-  const WeightSet weights = quant::build_weight_set(*model, quant::resolve_plan(plan, *model), cache);
-  const DType dtype = a.dtype == "f16" ? DType::F16 : a.dtype == "bf16" ? DType::BF16 : DType::F32;
-  write_hf_checkpoint(*model, weights, a.out, dtype, Rounding::Exact);
-  std::printf("wrote %s: %s simulated (dequantized %s where the plan changes a tensor)\n", a.out.c_str(),
-              quant::plan_to_line(plan).c_str(), a.dtype.c_str());
-}
+void run_apply(const PlanArgs& a) { std::cout << jobs::run_plan_apply({a.plan, a.dir, a.base, a.keep}, a.out, a.dtype); }
 
 }  // namespace
 
