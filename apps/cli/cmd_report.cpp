@@ -18,7 +18,7 @@ namespace lq::cli {
 namespace {
 
 struct ReportArgs {
-  std::vector<std::string> inputs, patches;
+  std::vector<std::string> inputs, patches, contrasts;
   std::string stats, html, md, group, vega_dir;
   size_t max_plans = 12;
 };
@@ -37,6 +37,12 @@ void run_report(const ReportArgs& a) {
   report::ReportOptions opt;
   opt.group = a.group;
   opt.max_language_plans = a.max_plans;
+  for (const auto& c : a.contrasts) {
+    const auto vs = c.find(" vs ");
+    if (vs == std::string::npos || vs == 0 || vs + 4 >= c.size())
+      fail("--contrast " + c, "write it as 'PLAN_A vs PLAN_B' (plan names as in the results)");
+    opt.contrasts.emplace_back(c.substr(0, vs), c.substr(vs + 4));
+  }
   const report::Report rep = report::build_report(std::move(files), inputs, stats, a.stats, opt, std::move(patches));
   std::string html, md;
   if (!a.html.empty()) html = report::render_html(rep, report::vega_script_elements(a.vega_dir.empty() ? report::default_vega_dir() : a.vega_dir));
@@ -81,6 +87,9 @@ void register_report(CLI::App& app) {
       "--patch adds 'langquant patch --out' results: the recovery matrix (restore and inject) per patch and\n"
       "language as heatmaps and tables.");
   cmd->add_option("results", a->inputs, "Comparison JSON files")->check(CLI::ExistingFile);
+  cmd->add_option("--contrast", a->contrasts,
+                  "'PLAN_A vs PLAN_B': their paired difference of the fairness objective (repeatable), e.g. "
+                  "'neurons-1 vs ffn-magnitude-1'");
   cmd->add_option("--patch", a->patches, "JSON from 'langquant patch --out' (repeatable)")->check(CLI::ExistingFile);
   cmd->add_option("--stats", a->stats, "Weight statistics from 'langquant stats --out' (its \"layers\" array)")
       ->check(CLI::ExistingFile);

@@ -52,9 +52,54 @@ std::string Contrast::verdict() const {
   return "no clear difference";
 }
 
-PlanContrasts plan_contrasts(const Dataset& d, const std::string& group, const std::string& layer_base) {
+std::string PairContrast::verdict() const {
+  if (!(std::isfinite(advantage.lo) && std::isfinite(advantage.hi))) return "no interval";
+  if (advantage.lo > 0) return a + " fairer";
+  if (advantage.hi < 0) return b + " fairer";
+  return "no clear difference";
+}
+
+namespace {
+
+// objective(b) - objective(a) replicate by replicate, when both plans are in one file with
+// finite replicates; otherwise a note saying why not.
+void add_pair(const Dataset& d, const std::string& group, const std::string& a, const std::string& b,
+              PlanContrasts& out) {
+  const PlanEntry *pa = d.plan(a), *pb = d.plan(b);
+  const std::string what = "Contrast \"" + a + "\" vs \"" + b + "\"";
+  if (!pa || !pb) {
+    out.notes.push_back(what + ": no plan named \"" + (pa ? b : a) + "\" in the results.");
+    return;
+  }
+  if (pa->source != pb->source) {
+    out.notes.push_back(what + ": the plans come from different files, whose replicates do not pair.");
+    return;
+  }
+  PairContrast c;
+  c.a = a;
+  c.b = b;
+  c.objective = choose_objective(d, group, {a, b}).objective;
+  const GroupRow *ga = d.group_row(a, group), *gb = d.group_row(b, group);
+  c.a_value = ga ? objective_value(*ga, c.objective) : Value{};
+  c.b_value = gb ? objective_value(*gb, c.objective) : Value{};
+  std::vector<double> sa = objective_samples(ga, c.objective, c.a_value.value),
+                      sb = objective_samples(gb, c.objective, c.b_value.value);
+  if (!c.a_value.finite() || !c.b_value.finite() || sa.size() < 2 || sa.size() != sb.size()) {
+    out.notes.push_back(what + ": no finite " + objective_label(c.objective) + " with bootstrap replicates for both.");
+    return;
+  }
+  const Estimate e = PairedReplicates({std::move(sb), std::move(sa)}, kConfidence).difference(0, 1);
+  c.advantage = from(e);
+  out.pairs.push_back(std::move(c));
+}
+
+}  // namespace
+
+PlanContrasts plan_contrasts(const Dataset& d, const std::string& group, const std::string& layer_base,
+                             const std::vector<std::pair<std::string, std::string>>& pairs) {
   PlanContrasts out;
   if (group.empty()) return out;
+  for (const auto& [a, b] : pairs) add_pair(d, group, a, b, out);
   out.base_plan = choose_base(d, layer_base);
   if (out.base_plan.empty()) {
     out.notes.push_back("No paired contrasts: no base-only plan to compare with (tag one {\"axis\":\"base\"} or "

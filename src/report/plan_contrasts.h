@@ -29,12 +29,22 @@ struct Synergy {
   Value synergy;
 };
 
+// A contrast the user asked for (report --contrast A,B): objective(B) - objective(A), paired,
+// so > 0 means A is the fairer plan.
+struct PairContrast {
+  std::string a, b;
+  Objective objective = Objective::lr_disparity;
+  Value a_value, b_value, advantage;
+  std::string verdict() const;  // "A fairer" / "B fairer" when the interval excludes 0
+};
+
 struct PlanContrasts {
   std::string base_plan, source;  // empty base_plan: nothing to contrast (see notes)
   Objective objective = Objective::lr_disparity;
   std::string why;
   std::vector<Contrast> contrasts;  // input order
   std::vector<Synergy> synergies;
+  std::vector<PairContrast> pairs;  // as asked, in order
   std::vector<std::string> notes;
 };
 
@@ -43,6 +53,9 @@ struct PlanContrasts {
 // Synergies are found from the sweep runner's tags: a plan protecting layers {a, b, ...} of one
 // component against the one-layer plans of the same component, and a whole layer (no
 // component) against that layer's plans of two or more components.
-PlanContrasts plan_contrasts(const Dataset& d, const std::string& group, const std::string& layer_base);
+// pairs: (A, B) plans to contrast directly; a pair whose plans are missing, of two files or
+// without replicates is left out with a note.
+PlanContrasts plan_contrasts(const Dataset& d, const std::string& group, const std::string& layer_base,
+                             const std::vector<std::pair<std::string, std::string>>& pairs = {});
 
 }  // namespace lq::report

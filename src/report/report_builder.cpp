@@ -55,7 +55,8 @@ Report build_report(std::vector<Dataset> datasets, const std::vector<std::string
       c.id = prefix + "criticality-" + std::to_string(&ser - s.criticality.series.data());
       s.charts.push_back(std::move(c));
     }
-    s.contrasts = plan_contrasts(ds, s.group, s.criticality.series.empty() ? "" : s.criticality.series[0].base_plan);
+    s.contrasts = plan_contrasts(ds, s.group, s.criticality.series.empty() ? "" : s.criticality.series[0].base_plan,
+                                 opt.contrasts);
     for (const auto& n : s.contrasts.notes) s.notes.push_back(n);
     Chart h = disparity_heatmap(ds, s.plans);
     h.id = prefix + "heatmap";

@@ -18,6 +18,8 @@ struct ReportOptions {
   std::string group;            // the low-resource group; "" = "lr" if present, else the first
   size_t max_language_plans = 12;  // plans drawn in the per-language charts (all are in the tables)
   analysis::CorrelationOptions correlation;
+  // Plans to contrast directly, as (A, B): the paired difference of their objective.
+  std::vector<std::pair<std::string, std::string>> contrasts;
 };
 
 struct Section {

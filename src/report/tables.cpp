@@ -67,6 +67,17 @@ Table contrast_table(const Section& s) {
   return t;
 }
 
+Table pair_table(const Section& s) {
+  Table t{"Chosen contrasts (paired): objective of B minus objective of A, positive when A is fairer",
+          {"A", "B", "objective", "A value", "B value", "advantage of A [95% CI]", "verdict"},
+          {false, false, false, true, true, true, false},
+          {}};
+  for (const auto& c : s.contrasts.pairs)
+    t.rows.push_back({c.a, c.b, objective_label(c.objective), with_ci(c.a_value, 1, "%.4g"), with_ci(c.b_value, 1, "%.4g"),
+                      with_ci(c.advantage, 1, "%.4g"), c.verdict()});
+  return t;
+}
+
 Table synergy_table(const Section& s) {
   Table t{"Synergy of protected parts (criticality of the whole minus the sum of its parts', paired)",
           {"whole", "parts", "synergy [95% CI]"},
@@ -114,6 +125,7 @@ std::vector<Table> section_tables(const Section& s) {
   if (!s.criticality.series.empty()) out.push_back(criticality_table(s));
   if (!s.contrasts.contrasts.empty()) out.push_back(contrast_table(s));
   if (!s.contrasts.synergies.empty()) out.push_back(synergy_table(s));
+  if (!s.contrasts.pairs.empty()) out.push_back(pair_table(s));
   if (!s.pareto.points.empty()) out.push_back(pareto_table(s));
   if (!s.correlations.empty()) out.push_back(correlation_table(s));
   return out;

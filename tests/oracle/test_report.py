@@ -207,7 +207,8 @@ def test_criticality_intervals_are_paired_within_one_file(work, tmp_path):
         if len(ls) == 1:
             p["tags"]["layer"] = ls[0]
     (tmp_path / "paired.json").write_text(json.dumps(j))
-    run_lq("report", tmp_path / "paired.json", "--html", tmp_path / "r.html", "--md", tmp_path / "r.md")
+    run_lq("report", tmp_path / "paired.json", "--html", tmp_path / "r.html", "--md", tmp_path / "r.md",
+           "--contrast", f"{LAYER_PLANS[0]} vs {LAYER_PLANS[1]}")
     base = j["plans"][1]["name"]
     by = {g["plan"]: g for g in j["groups"] if g["group"] == "lr"}
     key, _ = objective(j["groups"], [p["name"] for p in j["plans"][1:]])
@@ -238,6 +239,9 @@ def test_criticality_intervals_are_paired_within_one_file(work, tmp_path):
     row = next(l for l in md.split("### Synergy")[1].splitlines() if l.startswith(f"| {pair} |"))
     assert row.split("|")[2].strip() == f"{l0} + {l1}"
     assert row.split("|")[3].strip() == ci(crit[pair] - crit[l0] - crit[l1])
+    # The contrast asked for: objective(B) - objective(A), paired.
+    row = next(l for l in md.split("### Chosen contrasts")[1].splitlines() if l.startswith(f"| {l0} | {l1} |"))
+    assert row.split("|")[6].strip() == ci(paired_reps(by[l1], key) - paired_reps(by[l0], key))
 
 
 def test_pareto_front_is_the_undominated_set(work):

@@ -63,6 +63,23 @@ TEST(PlanContrasts, SynergyOfALayerPairAgainstItsLayers) {
   EXPECT_DOUBLE_EQ(s.synergy.hi, hi5(3, 4));
 }
 
+TEST(PlanContrasts, AskedPairsArePairedDifferences) {
+  const PlanContrasts c =
+      plan_contrasts(parse_comparison(sweep(), "s.json"), "lr", "", {{"L0", "L1"}, {"L1", "nope"}});
+  ASSERT_EQ(c.pairs.size(), 1u);
+  const PairContrast& p = c.pairs[0];
+  // L1 - L0 per replicate: 8 7 -1 8 7.5 -> sorted -1 7 7.5 8 8.
+  EXPECT_DOUBLE_EQ(p.advantage.value, 8);
+  EXPECT_NEAR(p.advantage.lo, lo5(-1, 7), 1e-12);
+  EXPECT_NEAR(p.advantage.hi, hi5(8, 8), 1e-12);
+  EXPECT_EQ(p.verdict(), "no clear difference");
+  EXPECT_DOUBLE_EQ(p.a_value.value, 4);
+  ASSERT_FALSE(c.notes.empty());
+  EXPECT_EQ(c.notes[0], "Contrast \"L1\" vs \"nope\": no plan named \"nope\" in the results.");
+  const PlanContrasts d = plan_contrasts(parse_comparison(sweep(), "s.json"), "lr", "", {{"L0+L1", "int4"}});
+  EXPECT_EQ(d.pairs.at(0).verdict(), "L0+L1 fairer");  // 10 - 3 = 7 in every replicate but one
+}
+
 TEST(PlanContrasts, AWholeLayerAgainstItsComponents) {
   nlohmann::json mlp = layer_tag(0), attn = layer_tag(0);
   mlp["component"] = "mlp";
