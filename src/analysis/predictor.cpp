@@ -270,12 +270,7 @@ std::vector<PredictorResult> evaluate_predictors(const CriticalityTable& t, cons
     r.overlap = std::isnan(r.spearman.r) ? -1 : top_k_overlap(r.x, r.y, r.k, r.direction);
     out.push_back(std::move(r));
   }
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    const bool na = std::isnan(a.spearman.r), nb = std::isnan(b.spearman.r);
-    if (na != nb) return nb;
-    if (!na && std::abs(a.spearman.r) != std::abs(b.spearman.r)) return std::abs(a.spearman.r) > std::abs(b.spearman.r);
-    return a.name < b.name;
-  });
+  sort_by_spearman(out);
   return out;
 }
 

@@ -5,6 +5,8 @@
 // (Pearson and Spearman via correlation.h) and its top-k layers are compared with the measured
 // top-k.
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -88,6 +90,18 @@ struct PredictorResult {
   int k = 0, overlap = 0;       // top-k overlap, predictor (in its direction) vs criticality;
                                 // -1 when the predictor is constant (Spearman r undefined)
 };
+
+// Sorts predictors (anything with .name and .spearman) strongest first: |Spearman r| descending,
+// undefined r last, ties by name.
+template <class T>
+void sort_by_spearman(std::vector<T>& v) {
+  std::stable_sort(v.begin(), v.end(), [](const T& a, const T& b) {
+    const bool na = std::isnan(a.spearman.r), nb = std::isnan(b.spearman.r);
+    if (na != nb) return nb;
+    if (!na && std::abs(a.spearman.r) != std::abs(b.spearman.r)) return std::abs(a.spearman.r) > std::abs(b.spearman.r);
+    return a.name < b.name;
+  });
+}
 
 // Every predictor with at least 3 layers in common with the table, sorted by |Spearman r|
 // descending (undefined r last, then by name).

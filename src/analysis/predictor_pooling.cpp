@@ -64,12 +64,7 @@ std::vector<PooledPredictor> pool(const std::vector<const ModelCriticality*>& mo
     r.direction = r.spearman.r < 0 ? -1 : 1;
     out.push_back(std::move(r));
   }
-  std::stable_sort(out.begin(), out.end(), [](const PooledPredictor& a, const PooledPredictor& b) {
-    const bool na = std::isnan(a.spearman.r), nb = std::isnan(b.spearman.r);
-    if (na != nb) return nb;
-    if (!na && std::abs(a.spearman.r) != std::abs(b.spearman.r)) return std::abs(a.spearman.r) > std::abs(b.spearman.r);
-    return a.name < b.name;
-  });
+  sort_by_spearman(out);
   return out;
 }
 

@@ -46,18 +46,7 @@ Chart patch_heatmap(const PatchMatrix& m, const std::string& direction) {
   s["axes"] = json::array({axis("top", "x", "language", {{"labelAngle", 0}}), axis("left", "y", "patch", {{"grid", false}})});
   s["legends"] = json::array({{{"fill", "color"}, {"title", std::string(restore ? "recovered" : "carried") + " (%)"},
                                {"type", "gradient"}, {"orient", "right"}}});
-  s["marks"] = json::array(
-      {{{"type", "rect"}, {"name", "lq-cell"}, {"from", {{"data", "cells"}}},
-        {"encode", {{"enter", {{"x", field("x", "lang")}, {"width", {{"scale", "x"}, {"band", 1}}},
-                               {"y", field("y", "patch")}, {"height", {{"scale", "y"}, {"band", 1}}},
-                               {"stroke", {{"value", "#dddddd"}}},
-                               {"fill", json::array({{{"test", "datum.v == null"}, {"value", "#d9d9d9"}},
-                                                     {{"scale", "color"}, {"field", "v"}}})}}}}}},
-       {{"type", "text"}, {"name", "lq-cell-label"}, {"from", {{"data", "cells"}}},
-        {"encode", {{"enter", {{"x", {{"scale", "x"}, {"field", "lang"}, {"band", 0.5}}},
-                               {"y", {{"scale", "y"}, {"field", "patch"}, {"band", 0.5}}},
-                               {"align", {{"value", "center"}}}, {"baseline", {{"value", "middle"}}},
-                               {"fontSize", {{"value", 9}}}, {"text", {{"field", "label"}}}}}}}}});
+  s["marks"] = heatmap_marks("lang", "patch", "#dddddd");
   c.caption = c.title + " (" + direction + "), per language; 'all' pools every sentence. " +
               (restore ? "Restore: the plan's run with the component's activations taken from full precision; 100% "
                          "recovers the whole loss (NLL(plan) - NLL(FP)), 0% nothing, below 0 makes it worse."

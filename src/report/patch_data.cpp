@@ -7,24 +7,12 @@
 #include "core/error.h"
 #include "core/json_file.h"
 #include "core/schema_version.h"
+#include "report/json_fields.h"
 
 namespace lq::report {
 namespace {
 
 using nlohmann::json;
-
-double number(const json& o, const std::string& key, const std::string& where) {
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return kNaN;
-  if (!it->is_number()) fail(where, "\"" + key + "\" is not a number");
-  return it->get<double>();
-}
-
-std::string text(const json& o, const std::string& key, const std::string& where) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->is_string()) fail(where, "\"" + key + "\" is missing or not a string");
-  return it->get<std::string>();
-}
 
 const json& array(const json& o, const std::string& key, const std::string& where) {
   auto it = o.find(key);
@@ -71,13 +59,13 @@ PatchMatrix parse_patch(const json& j, const std::string& source) {
     fail(source, "not a result of 'langquant patch --out' (no \"kind\": \"langquant.patch\")");
   PatchMatrix m;
   m.source = source;
-  m.model = text(j, "model", source);
-  m.corpus = text(j, "corpus", source);
-  if (auto p = j.find("plan"); p != j.end() && p->is_object()) m.plan = text(*p, "line", source + ": plan");
-  const double sentences = number(j, "sentences_per_language", source);
+  m.model = json_text(j, "model", source);
+  m.corpus = json_text(j, "corpus", source);
+  if (auto p = j.find("plan"); p != j.end() && p->is_object()) m.plan = json_text(*p, "line", source + ": plan");
+  const double sentences = json_number(j, "sentences_per_language", source);
   m.sentences = std::isfinite(sentences) && sentences >= 0 && sentences < 1e9 ? static_cast<int>(sentences) : 0;
   if (auto b = j.find("bootstrap"); b != j.end() && b->is_object()) {
-    const double r = number(*b, "replicates", source + ": bootstrap");
+    const double r = json_number(*b, "replicates", source + ": bootstrap");
     m.replicates = std::isfinite(r) && r >= 0 && r < 1e9 ? static_cast<int>(r) : 0;
   }
   std::set<std::string> seen_lang, seen_patch;
@@ -86,20 +74,20 @@ PatchMatrix parse_patch(const json& j, const std::string& source) {
     const std::string where = source + ": languages[" + std::to_string(i) + "]";
     const json& l = langs[i];
     if (!l.is_object()) fail(where, "not an object");
-    const std::string lang = text(l, "lang", where);
+    const std::string lang = json_text(l, "lang", where);
     if (!seen_lang.insert(lang).second) fail(where, "language \"" + lang + "\" listed twice");
     m.langs.push_back(lang);
-    m.delta_nll[lang] = {number(l, "delta_nll", where), number(l, "delta_nll_lo", where),
-                         number(l, "delta_nll_hi", where), false};
+    m.delta_nll[lang] = {json_number(l, "delta_nll", where), json_number(l, "delta_nll_lo", where),
+                         json_number(l, "delta_nll_hi", where), false};
     const json& runs = array(l, "runs", where);
     for (size_t r = 0; r < runs.size(); ++r) {
       const std::string at = where + ".runs[" + std::to_string(r) + "]";
       const json& x = runs[r];
       if (!x.is_object()) fail(at, "not an object");
-      const std::string dir = text(x, "direction", at), patch = text(x, "patch", at);
+      const std::string dir = json_text(x, "direction", at), patch = json_text(x, "patch", at);
       if (dir != "restore" && dir != "inject") fail(at, "direction \"" + dir + "\" is neither restore nor inject");
       if (seen_patch.insert(patch).second) m.patches.push_back(patch);
-      Value v{number(x, "share", at), number(x, "share_lo", at), number(x, "share_hi", at), false};
+      Value v{json_number(x, "share", at), json_number(x, "share_lo", at), json_number(x, "share_hi", at), false};
       if (auto u = x.find("unstable"); u != x.end()) {
         if (!u->is_boolean()) fail(at, "\"unstable\" is not true/false");
         v.unstable = u->get<bool>();

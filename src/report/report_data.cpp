@@ -8,32 +8,15 @@
 #include "core/json_file.h"
 #include "core/schema_version.h"
 #include "eval/comparison_output.h"
+#include "report/json_fields.h"
 
 namespace lq::report {
 namespace {
 
 using nlohmann::json;
 
-// A number or null (NaN); anything else is malformed input.
-double number(const json& obj, const std::string& key, const std::string& where) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return kNaN;
-  if (!it->is_number()) fail(where, "\"" + key + "\" is not a number");
-  return it->get<double>();
-}
-
-std::string text(const json& obj, const std::string& key, const std::string& where, bool required = true) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) {
-    if (required) fail(where, "missing \"" + key + "\"");
-    return "";
-  }
-  if (!it->is_string()) fail(where, "\"" + key + "\" is not a string");
-  return it->get<std::string>();
-}
-
 Value estimate(const json& obj, const std::string& key, const std::string& where) {
-  Value v{number(obj, key, where), number(obj, key + "_lo", where), number(obj, key + "_hi", where), false};
+  Value v{json_number(obj, key, where), json_number(obj, key + "_lo", where), json_number(obj, key + "_hi", where), false};
   auto u = obj.find(key + "_unstable");
   if (u != obj.end()) {
     if (!u->is_boolean()) fail(where, "\"" + key + "_unstable\" is not true/false");
@@ -106,23 +89,23 @@ Dataset parse_comparison(const json& j, const std::string& source) {
   if (!j.is_object()) fail(source, "not a JSON object: not a comparison from eval --plan --out or sweep --out");
   Dataset d;
   d.sources = {source};
-  d.model = text(j, "model", source);
-  d.corpus = text(j, "corpus", source);
-  d.mode = text(j, "mode", source);
-  d.reference = text(j, "reference_language", source);
-  d.interval = text(j, "interval", source, false);
-  const double ctx = number(j, "n_ctx", source);
+  d.model = json_text(j, "model", source);
+  d.corpus = json_text(j, "corpus", source);
+  d.mode = json_text(j, "mode", source);
+  d.reference = json_text(j, "reference_language", source);
+  d.interval = json_text(j, "interval", source, false);
+  const double ctx = json_number(j, "n_ctx", source);
   d.n_ctx = std::isfinite(ctx) ? static_cast<int>(ctx) : 0;
   std::set<std::string> names;
   for (const auto& p : array_at(j, "plans", source)) {
     const std::string where = source + ": plans[" + std::to_string(d.plans.size()) + "]";
     if (!p.is_object()) fail(where, "not an object");
     PlanEntry e;
-    e.name = text(p, "name", where);
-    e.description = text(p, "plan", where, false);
-    e.overhead = number(p, "overhead", where);
-    e.size_bytes = number(p, "size_bytes", where);
-    e.bits_per_weight = number(p, "bits_per_weight", where);
+    e.name = json_text(p, "name", where);
+    e.description = json_text(p, "plan", where, false);
+    e.overhead = json_number(p, "overhead", where);
+    e.size_bytes = json_number(p, "size_bytes", where);
+    e.bits_per_weight = json_number(p, "bits_per_weight", where);
     if (auto t = p.find("tags"); t != p.end() && !t->is_null()) {
       if (!t->is_object()) fail(where, "\"tags\" is not an object");
       e.tags = *t;
@@ -138,8 +121,8 @@ Dataset parse_comparison(const json& j, const std::string& source) {
     const json& r = rows[i];
     if (!r.is_object()) fail(where, "not an object");
     LangRow x;
-    x.plan = text(r, "plan", where);
-    x.lang = text(r, "lang", where);
+    x.plan = json_text(r, "plan", where);
+    x.lang = json_text(r, "lang", where);
     if (!names.count(x.plan)) fail(where, "plan \"" + x.plan + "\" is not in \"plans\"");
     x.ppl = estimate(r, "ppl", where);
     x.degradation = estimate(r, "degradation", where);
@@ -157,8 +140,8 @@ Dataset parse_comparison(const json& j, const std::string& source) {
       const json& r = (*g)[i];
       if (!r.is_object()) fail(where, "not an object");
       GroupRow x;
-      x.plan = text(r, "plan", where);
-      x.group = text(r, "group", where);
+      x.plan = json_text(r, "plan", where);
+      x.group = json_text(r, "group", where);
       if (!names.count(x.plan)) fail(where, "plan \"" + x.plan + "\" is not in \"plans\"");
       if (r.contains("lr_disparity") || r.contains("lr_disparity_unstable")) x.lr_disparity = estimate(r, "lr_disparity", where);
       x.delta_bpb = estimate(r, "delta_bpb", where);

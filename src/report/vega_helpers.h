@@ -38,4 +38,22 @@ inline json hline(double v) {
                                  {"strokeDash", {{"value", json::array({4, 3})}}}}}}}};
 }
 
+// A heatmap's two marks over data "cells": one rect per cell on band scales x and y (fields
+// x_field, y_field), filled by scale "color" from field "v" or grey where v is null, and the
+// cell's "label" written in its middle. Named lq-cell / lq-cell-label so tests can count them.
+inline json heatmap_marks(const std::string& x_field, const std::string& y_field, const std::string& stroke) {
+  return json::array(
+      {{{"type", "rect"}, {"name", "lq-cell"}, {"from", {{"data", "cells"}}},
+        {"encode", {{"enter", {{"x", field("x", x_field)}, {"width", {{"scale", "x"}, {"band", 1}}},
+                               {"y", field("y", y_field)}, {"height", {{"scale", "y"}, {"band", 1}}},
+                               {"stroke", {{"value", stroke}}},
+                               {"fill", json::array({{{"test", "datum.v == null"}, {"value", "#d9d9d9"}},
+                                                     {{"scale", "color"}, {"field", "v"}}})}}}}}},
+       {{"type", "text"}, {"name", "lq-cell-label"}, {"from", {{"data", "cells"}}},
+        {"encode", {{"enter", {{"x", {{"scale", "x"}, {"field", x_field}, {"band", 0.5}}},
+                               {"y", {{"scale", "y"}, {"field", y_field}, {"band", 0.5}}},
+                               {"align", {{"value", "center"}}}, {"baseline", {{"value", "middle"}}},
+                               {"fontSize", {{"value", 9}}}, {"text", {{"field", "label"}}}}}}}}});
+}
+
 }  // namespace lq::report::vega

@@ -191,18 +191,7 @@ Chart disparity_heatmap(const Dataset& d, const std::vector<std::string>& plans)
   const bool any_number = std::any_of(values.begin(), values.end(), [](const json& v) { return !v["v"].is_null(); });
   s["legends"] = json::array();
   if (any_number) s["legends"].push_back({{"fill", "color"}, {"title", "disparity (x)"}, {"type", "gradient"}, {"orient", "right"}});
-  s["marks"] = json::array(
-      {{{"type", "rect"}, {"name", "lq-cell"}, {"from", {{"data", "cells"}}},
-        {"encode", {{"enter", {{"x", field("x", "lang")}, {"width", {{"scale", "x"}, {"band", 1}}},
-                               {"y", field("y", "plan")}, {"height", {{"scale", "y"}, {"band", 1}}},
-                               {"stroke", {{"value", "white"}}},
-                               {"fill", json::array({{{"test", "datum.v == null"}, {"value", "#d9d9d9"}},
-                                                     {{"scale", "color"}, {"field", "v"}}})}}}}}},
-       {{"type", "text"}, {"name", "lq-cell-label"}, {"from", {{"data", "cells"}}},
-        {"encode", {{"enter", {{"x", {{"scale", "x"}, {"field", "lang"}, {"band", 0.5}}},
-                               {"y", {{"scale", "y"}, {"field", "plan"}, {"band", 0.5}}},
-                               {"align", {{"value", "center"}}}, {"baseline", {{"value", "middle"}}},
-                               {"fontSize", {{"value", 9}}}, {"text", {{"field", "label"}}}}}}}}});
+  s["marks"] = heatmap_marks("lang", "plan", "white");
   c.caption = c.title + ": disparity = degradation(language) / degradation(" + d.reference +
               "); grey cells are 'unstable' (the reference's degradation interval contains 0, so the ratio is not a "
               "number) or missing. Colour on a symmetric log scale. " + context_caption(d);

@@ -11,6 +11,7 @@
 
 #include "analysis/series.h"
 #include "core/error.h"
+#include "support/lq_error.h"
 
 namespace lq::analysis {
 namespace {
@@ -21,14 +22,7 @@ std::string write(const std::string& name, const std::string& text) {
   return p.string();
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test_support::error_of;
 
 TEST(LanguageTable, BuiltinCoversTheCorpora) {
   const auto t = LanguageTable::builtin();

@@ -14,19 +14,13 @@
 #include "jobs/overlap_job.h"
 #include "report/report_data.h"
 #include "jobs/score_job.h"
+#include "support/lq_error.h"
 
 using namespace lq;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test_support::error_of;
 
 jobs::OverlapResult sample_overlap() {
   jobs::OverlapResult r;

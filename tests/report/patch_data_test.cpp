@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "report/patch_chart.h"
+#include "support/lq_error.h"
 
 namespace lq::report {
 namespace {
@@ -33,12 +34,7 @@ nlohmann::json patch_json() {
 }
 
 std::string error_of(const nlohmann::json& j) {
-  try {
-    parse_patch(j, "p.json");
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return test_support::error_of([&] { parse_patch(j, "p.json"); });
 }
 
 TEST(PatchReport, ReadsTheMatrixAndLeadsWithThePooledBest) {
