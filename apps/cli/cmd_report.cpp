@@ -88,7 +88,7 @@ void register_report(CLI::App& app) {
       "language as heatmaps and tables.");
   cmd->add_option("results", a->inputs, "Comparison JSON files")->check(CLI::ExistingFile);
   cmd->add_option("--contrast", a->contrasts,
-                  "'PLAN_A vs PLAN_B': their paired difference of the fairness objective (repeatable), e.g. "
+                  "'PLAN_A vs PLAN_B': their paired difference and ratio of the fairness objective (repeatable), e.g. "
                   "'neurons-1 vs ffn-magnitude-1'");
   cmd->add_option("--patch", a->patches, "JSON from 'langquant patch --out' (repeatable)")->check(CLI::ExistingFile);
   cmd->add_option("--stats", a->stats, "Weight statistics from 'langquant stats --out' (its \"layers\" array)")

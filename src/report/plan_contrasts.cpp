@@ -88,8 +88,10 @@ void add_pair(const Dataset& d, const std::string& group, const std::string& a, 
     out.notes.push_back(what + ": no finite " + objective_label(c.objective) + " with bootstrap replicates for both.");
     return;
   }
-  const Estimate e = PairedReplicates({std::move(sb), std::move(sa)}, kConfidence).difference(0, 1);
-  c.advantage = from(e);
+  const PairedReplicates paired({std::move(sb), std::move(sa)}, kConfidence);
+  c.advantage = from(paired.difference(0, 1));
+  const RatioEstimate q = paired.ratio(0, 1);
+  c.ratio = {q.e.value, q.e.lo, q.e.hi, q.unstable};
   out.pairs.push_back(std::move(c));
 }
 

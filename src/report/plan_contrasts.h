@@ -35,6 +35,7 @@ struct PairContrast {
   std::string a, b;
   Objective objective = Objective::lr_disparity;
   Value a_value, b_value, advantage;
+  Value ratio;  // objective(B) / objective(A), paired; unstable when A's interval holds 0
   std::string verdict() const;  // "A fairer" / "B fairer" when the interval excludes 0
 };
 

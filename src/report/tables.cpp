@@ -69,12 +69,12 @@ Table contrast_table(const Section& s) {
 
 Table pair_table(const Section& s) {
   Table t{"Chosen contrasts (paired): objective of B minus objective of A, positive when A is fairer",
-          {"A", "B", "objective", "A value", "B value", "advantage of A [95% CI]", "verdict"},
-          {false, false, false, true, true, true, false},
+          {"A", "B", "objective", "A value", "B value", "advantage of A [95% CI]", "B / A [95% CI]", "verdict"},
+          {false, false, false, true, true, true, true, false},
           {}};
   for (const auto& c : s.contrasts.pairs)
     t.rows.push_back({c.a, c.b, objective_label(c.objective), with_ci(c.a_value, 1, "%.4g"), with_ci(c.b_value, 1, "%.4g"),
-                      with_ci(c.advantage, 1, "%.4g"), c.verdict()});
+                      with_ci(c.advantage, 1, "%.4g"), with_ci(c.ratio, 1, "%.4g", "x"), c.verdict()});
   return t;
 }
 

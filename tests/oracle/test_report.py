@@ -242,6 +242,9 @@ def test_criticality_intervals_are_paired_within_one_file(work, tmp_path):
     # The contrast asked for: objective(B) - objective(A), paired.
     row = next(l for l in md.split("### Chosen contrasts")[1].splitlines() if l.startswith(f"| {l0} | {l1} |"))
     assert row.split("|")[6].strip() == ci(paired_reps(by[l1], key) - paired_reps(by[l0], key))
+    ratio = paired_reps(by[l1], key) / paired_reps(by[l0], key)
+    if row.split("|")[7].strip() != "unstable":  # the ratio needs A's interval to exclude 0
+        assert row.split("|")[7].strip() == ci(ratio) + "x"
 
 
 def test_pareto_front_is_the_undominated_set(work):

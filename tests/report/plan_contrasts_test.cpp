@@ -74,6 +74,12 @@ TEST(PlanContrasts, AskedPairsArePairedDifferences) {
   EXPECT_NEAR(p.advantage.hi, hi5(8, 8), 1e-12);
   EXPECT_EQ(p.verdict(), "no clear difference");
   EXPECT_DOUBLE_EQ(p.a_value.value, 4);
+  // L1 / L0 per replicate: 3 2.4 0.667 3 2.667 -> sorted 0.667 2.4 2.667 3 3; L0's interval
+  // excludes 0, so the ratio is stable.
+  EXPECT_DOUBLE_EQ(p.ratio.value, 3);
+  EXPECT_NEAR(p.ratio.lo, lo5(2.0 / 3, 2.4), 1e-12);
+  EXPECT_NEAR(p.ratio.hi, hi5(3, 3), 1e-12);
+  EXPECT_FALSE(p.ratio.unstable);
   ASSERT_FALSE(c.notes.empty());
   EXPECT_EQ(c.notes[0], "Contrast \"L1\" vs \"nope\": no plan named \"nope\" in the results.");
   const PlanContrasts d = plan_contrasts(parse_comparison(sweep(), "s.json"), "lr", "", {{"L0+L1", "int4"}});
